@@ -1,0 +1,59 @@
+import fs from "node:fs";
+import path from "node:path";
+import { serveStatic } from "@hono/node-server/serve-static";
+import { trpcServer } from "@hono/trpc-server";
+import { Hono } from "hono";
+import { clientIp, sessionPrincipal } from "./context";
+import { requireSameOrigin } from "./csrf";
+import type { AppDeps } from "./deps";
+import { logger } from "./logger";
+import { appRouter } from "./trpc/router";
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono();
+  const sameOrigin = requireSameOrigin(deps.config.appUrl);
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.use("/trpc/*", sameOrigin);
+  app.use(
+    "/trpc/*",
+    trpcServer({
+      router: appRouter,
+      endpoint: "/trpc",
+      createContext: async (opts, c) => {
+        const bearer = Boolean(c.req.header("authorization"));
+        const who = bearer
+          ? { principal: { kind: "anonymous" as const }, user: null, session: null }
+          : await sessionPrincipal(deps, c, opts.resHeaders);
+        return {
+          ...who,
+          db: deps.db,
+          auth: deps.auth,
+          config: deps.config,
+          bearer,
+          ip: clientIp(c),
+          resHeaders: opts.resHeaders,
+        };
+      },
+      onError: ({ error, path }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR")
+          logger.error({ err: error.cause ?? error, path }, "tRPC procedure failed");
+      },
+    }),
+  );
+
+  app.use("/api/*", sameOrigin);
+
+  // the built web app, with index.html for client-side routes
+  const dist = deps.config.webDist;
+  if (fs.existsSync(dist)) {
+    app.use("/*", serveStatic({ root: dist }));
+    const index = path.join(dist, "index.html");
+    app.get("*", (c) => {
+      if (c.req.path.startsWith("/api/") || c.req.path.startsWith("/trpc/")) return c.notFound();
+      return c.html(fs.readFileSync(index, "utf8"));
+    });
+  }
+  return app;
+}

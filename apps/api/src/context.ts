@@ -1,0 +1,28 @@
+import { anonymous, type Principal, userPrincipal } from "@keyflow/core";
+import type { Context as HonoContext } from "hono";
+import type { AppDeps } from "./deps";
+
+export function clientIp(c: HonoContext): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? "unknown";
+}
+
+/**
+ * The session behind the request's cookie, refreshing the cookie when Lucia extends it.
+ * A request with an Authorization header is never cookie-authenticated (SPEC §5).
+ */
+export async function sessionPrincipal(deps: AppDeps, c: HonoContext, resHeaders: Headers) {
+  const sessionId = deps.auth.readSessionCookie(c.req.header("cookie") ?? "");
+  if (!sessionId) return { principal: anonymous as Principal, user: null, session: null };
+  const { session, user } = await deps.auth.validateSession(sessionId);
+  if (!session) {
+    resHeaders.append("Set-Cookie", deps.auth.createBlankSessionCookie().serialize());
+    return { principal: anonymous as Principal, user: null, session: null };
+  }
+  if (session.fresh) resHeaders.append("Set-Cookie", deps.auth.createSessionCookie(session.id).serialize());
+  return {
+    principal: userPrincipal(user.id),
+    user: { id: user.id, email: user.email, name: user.name },
+    session,
+  };
+}

@@ -1,0 +1,31 @@
+import { serve } from "@hono/node-server";
+import { createDb, createPool } from "@keyflow/db";
+import { createApp } from "./app";
+import { createLucia } from "./auth/lucia";
+import { loadConfig } from "./config";
+import { logger } from "./logger";
+
+const config = loadConfig();
+const pool = createPool(config.databaseUrl, { max: 20 });
+const db = createDb(pool);
+const auth = createLucia(pool, config.appUrl.startsWith("https://"));
+const app = createApp({ db, pool, auth, config });
+
+const server = serve(
+  { fetch: app.fetch, port: config.port, hostname: process.env.HOST ?? "0.0.0.0" },
+  (info) => {
+    logger.info({ port: info.port, appUrl: config.appUrl }, "Keyflow API listening");
+  },
+);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "API shutting down");
+  server.close();
+  await db.destroy().catch(() => {});
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,21 @@
+import { z } from "zod";
+
+export const emailSchema = z.string().trim().toLowerCase().email("must be a valid e-mail address").max(254);
+export const passwordSchema = z
+  .string()
+  .min(8, "must be at least 8 characters")
+  .max(200, "must be at most 200 characters");
+
+export const signUpInput = z.object({
+  email: emailSchema,
+  password: passwordSchema,
+  name: z.string().trim().min(1, "is required").max(100),
+});
+export const signInInput = z.object({
+  email: emailSchema,
+  password: z.string().min(1, "is required").max(200),
+});
+export const changePasswordInput = z.object({
+  currentPassword: z.string().max(200),
+  newPassword: passwordSchema,
+});

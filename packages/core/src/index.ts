@@ -1,0 +1,11 @@
+export { Access, loadAccess, loadNodeAccess, resolveAccess } from "./access";
+export * as audit from "./audit";
+export * as auth from "./auth";
+export * from "./errors";
+export * as mail from "./mail";
+export * as members from "./members";
+export * from "./permissions";
+export * from "./principal";
+export * as projects from "./projects";
+export * as roles from "./roles";
+export { parse, zodToCoreError } from "./validate";

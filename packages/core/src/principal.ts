@@ -1,0 +1,28 @@
+import { CoreError } from "./errors";
+
+/** Who is calling. API keys only reach the REST data plane (SPEC §2). */
+export type Principal =
+  | { kind: "anonymous" }
+  | { kind: "user"; userId: number }
+  | {
+      kind: "apiKey";
+      keyId: number;
+      userId: number;
+      projectId: number;
+      roleId: number;
+      allowSharedLayers: boolean;
+    };
+
+export const anonymous: Principal = { kind: "anonymous" };
+export const userPrincipal = (userId: number): Principal => ({ kind: "user", userId });
+
+/** The user id behind a principal, if any. */
+export function principalUserId(p: Principal): number | null {
+  return p.kind === "anonymous" ? null : p.userId;
+}
+
+/** The signed-in user's id; UNAUTHORIZED for anyone else (API keys never reach account actions). */
+export function requireUser(principal: Principal): number {
+  if (principal.kind !== "user") throw new CoreError("UNAUTHORIZED", "Sign in required");
+  return principal.userId;
+}

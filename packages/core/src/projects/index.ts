@@ -1,0 +1,185 @@
+import type { Db } from "@keyflow/db";
+import type { z } from "zod";
+import { loadAccess, resolveAccess } from "../access";
+import { recordAudit } from "../audit";
+import { notFound, unauthorized } from "../errors";
+import { PROJECT_PERMISSIONS } from "../permissions";
+import { type Principal, requireUser } from "../principal";
+import { parse } from "../validate";
+import { createProjectInput, projectIdInput, updateProjectInput } from "./schemas";
+
+export { createProjectInput, projectIdInput, updateProjectInput } from "./schemas";
+
+export interface ProjectSummary {
+  id: number;
+  name: string;
+  description: string;
+  isPublic: boolean;
+  isMember: boolean;
+  createdAt: Date;
+}
+
+/**
+ * Creates a project with its owner role (every permission, held by the creator) and an initial
+ * shared data layer, in one transaction.
+ */
+export async function createProject(db: Db, principal: Principal, input: z.input<typeof createProjectInput>) {
+  const userId = requireUser(principal);
+  const data = parse(createProjectInput, input);
+  return db.transaction().execute(async (trx) => {
+    const project = await trx
+      .insertInto("projects")
+      .values({
+        name: data.name,
+        description: data.description ?? "",
+        is_public: data.isPublic ?? false,
+        created_by: userId,
+      })
+      .returning(["id", "name", "description", "is_public", "created_at"])
+      .executeTakeFirstOrThrow();
+    const role = await trx
+      .insertInto("roles")
+      .values({
+        project_id: project.id,
+        name: "Owner",
+        description: "Every permission. Cannot be edited or deleted.",
+        is_owner: true,
+        permissions: [...PROJECT_PERMISSIONS],
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await trx.insertInto("members").values({ project_id: project.id, user_id: userId }).execute();
+    await trx
+      .insertInto("member_roles")
+      .values({ project_id: project.id, user_id: userId, role_id: role.id })
+      .execute();
+    await trx
+      .insertInto("data_layers")
+      .values({ project_id: project.id, name: "Main", kind: "shared", owner_id: null })
+      .execute();
+    await recordAudit(trx, {
+      projectId: project.id,
+      actorId: userId,
+      action: "project.create",
+      target: project.name,
+    });
+    return {
+      id: project.id,
+      name: project.name,
+      description: project.description,
+      isPublic: project.is_public,
+      isMember: true,
+      createdAt: project.created_at,
+    } satisfies ProjectSummary;
+  });
+}
+
+/** Projects the caller is a member of, then public projects they are not in. */
+export async function listProjects(db: Db, principal: Principal): Promise<ProjectSummary[]> {
+  const userId = requireUser(principal);
+  const rows = await db
+    .selectFrom("projects as p")
+    .leftJoin("members as m", (j) => j.onRef("m.project_id", "=", "p.id").on("m.user_id", "=", userId))
+    .select(["p.id", "p.name", "p.description", "p.is_public", "p.created_at", "m.user_id"])
+    .where("p.deleted_at", "is", null)
+    .where((eb) => eb.or([eb("m.user_id", "is not", null), eb("p.is_public", "=", true)]))
+    .orderBy("m.user_id", (ob) => ob.asc().nullsLast())
+    .orderBy("p.id", "desc")
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    isPublic: r.is_public,
+    isMember: r.user_id !== null,
+    createdAt: r.created_at,
+  }));
+}
+
+/** The project with the caller's effective permissions, so the UI can show what they may do. */
+export async function getProject(db: Db, principal: Principal, input: z.input<typeof projectIdInput>) {
+  const { projectId } = parse(projectIdInput, input);
+  const access = await loadAccess(db, principal, projectId);
+  const p = await db
+    .selectFrom("projects")
+    .select(["id", "name", "description", "is_public", "created_at"])
+    .where("id", "=", projectId)
+    .executeTakeFirstOrThrow();
+  return {
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    isPublic: p.is_public,
+    createdAt: p.created_at,
+    isMember: access.isMember,
+    permissions: [...access.project],
+    nodePermissions: Object.fromEntries([...access.nodes].map(([n, s]) => [n, [...s]])),
+  };
+}
+
+export async function updateProject(db: Db, principal: Principal, input: z.input<typeof updateProjectInput>) {
+  const data = parse(updateProjectInput, input);
+  const access = await loadAccess(db, principal, data.projectId);
+  access.require("project_edit");
+  return db.transaction().execute(async (trx) => {
+    const p = await trx
+      .updateTable("projects")
+      .set({
+        ...(data.name !== undefined && { name: data.name }),
+        ...(data.description !== undefined && { description: data.description }),
+        ...(data.isPublic !== undefined && { is_public: data.isPublic }),
+      })
+      .where("id", "=", data.projectId)
+      .returning(["id", "name", "description", "is_public"])
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      projectId: p.id,
+      actorId: requireUser(principal),
+      action: "project.update",
+      target: p.name,
+      details: {
+        name: data.name,
+        isPublic: data.isPublic,
+        descriptionChanged: data.description !== undefined,
+      },
+    });
+    return { id: p.id, name: p.name, description: p.description, isPublic: p.is_public };
+  });
+}
+
+/** Soft delete: the project disappears for everyone; its rows stay for audit and key statistics. */
+export async function deleteProject(db: Db, principal: Principal, input: z.input<typeof projectIdInput>) {
+  const { projectId } = parse(projectIdInput, input);
+  const access = await loadAccess(db, principal, projectId);
+  access.require("project_manage");
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable("projects").set({ deleted_at: new Date() }).where("id", "=", projectId).execute();
+    await recordAudit(trx, { projectId, actorId: requireUser(principal), action: "project.delete" });
+  });
+  return { id: projectId };
+}
+
+/**
+ * About page data. Anyone who may view the project sees it; on a public project every signed-in
+ * user does, even without `project_view` (they can then request API keys).
+ */
+export async function projectAbout(db: Db, principal: Principal, input: z.input<typeof projectIdInput>) {
+  const { projectId } = parse(projectIdInput, input);
+  const access = await resolveAccess(db, principal, projectId);
+  const p = await db
+    .selectFrom("projects")
+    .select(["id", "name", "description", "is_public", "created_at"])
+    .where("id", "=", projectId)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+  const visible = access?.has("project_view") || (p?.is_public && principal.kind === "user");
+  if (!p || !visible) throw principal.kind === "anonymous" ? unauthorized() : notFound("Project");
+  return {
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    isPublic: p.is_public,
+    createdAt: p.created_at,
+    canViewProject: access?.has("project_view") ?? false,
+  };
+}

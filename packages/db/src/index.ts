@@ -1,0 +1,5 @@
+export { type Insertable, type Selectable, sql, type Transaction } from "kysely";
+export { migrate } from "./migrate";
+export { dataDir, repoRoot } from "./paths";
+export { createDb, createPool, type Db } from "./pool";
+export * from "./schema";

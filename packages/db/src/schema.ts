@@ -1,0 +1,185 @@
+import type { ColumnType, Generated } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: CreatedAt;
+}
+
+export interface UserSessionsTable {
+  id: string;
+  user_id: number;
+  expires_at: Timestamp;
+}
+
+export interface AuthThrottleTable {
+  key: string;
+  failures: number;
+  window_start: Timestamp;
+  locked_until: Timestamp | null;
+}
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  name: string;
+  description: Generated<string>;
+  is_public: Generated<boolean>;
+  created_by: number | null;
+  created_at: CreatedAt;
+  deleted_at: Timestamp | null;
+}
+
+export interface RolesTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  description: Generated<string>;
+  is_owner: Generated<boolean>;
+  is_public: Generated<boolean>;
+  permissions: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: CreatedAt;
+}
+
+export interface MembersTable {
+  project_id: number;
+  user_id: number;
+  created_at: CreatedAt;
+}
+
+export interface MemberRolesTable {
+  project_id: number;
+  user_id: number;
+  role_id: number;
+}
+
+export interface NodesTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  kind: "data" | "compute";
+  description: Generated<string>;
+  runtime: "node" | "python" | null;
+  entry: string | null;
+  timeout_s: Generated<number>;
+  params: ColumnType<Record<string, unknown>, string | undefined, string>;
+  pos_x: number | null;
+  pos_y: number | null;
+  created_at: CreatedAt;
+}
+
+export interface RoleNodePermissionsTable {
+  role_id: number;
+  node_id: number;
+  permissions: string[];
+}
+
+export interface LinksTable {
+  id: Generated<number>;
+  project_id: number;
+  from_node_id: number;
+  to_node_id: number;
+  label_filter: string | null;
+  filter_error: string | null;
+  created_at: CreatedAt;
+}
+
+export interface NodeFilesTable {
+  node_id: number;
+  path: string;
+  content: Buffer;
+  executable: Generated<boolean>;
+  updated_at: Timestamp;
+}
+
+export interface DataLayersTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  kind: "shared" | "personal";
+  owner_id: number | null;
+  created_at: CreatedAt;
+}
+
+export interface NodeLayerStateTable {
+  node_id: number;
+  data_layer_id: number;
+  active: boolean;
+}
+
+export interface BlobsTable {
+  hash: string;
+  content: Buffer;
+  size: ColumnType<string, number, number>;
+  created_at: CreatedAt;
+}
+
+export interface PackagesTable {
+  id: Generated<number>;
+  project_id: number;
+  node_id: number;
+  data_layer_id: number;
+  label: Generated<string>;
+  fields: Json<Record<string, unknown>>;
+  master_id: number;
+  parent_id: number | null;
+  origin: "external" | "push" | "job";
+  node_path: number[];
+  created_by: number | null;
+  created_at: CreatedAt;
+}
+
+export interface PackageFilesTable {
+  package_id: number;
+  name: string;
+  blob_hash: string;
+  type: Generated<string>;
+  is_executable: Generated<boolean>;
+  size: ColumnType<string, number, number>;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  project_id: number | null;
+  actor_id: number | null;
+  action: string;
+  target: Generated<string>;
+  details: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface DevMailboxTable {
+  id: Generated<number>;
+  mail_from: string;
+  mail_to: string[];
+  subject: string;
+  text_body: Generated<string>;
+  html_body: Generated<string>;
+  received_at: CreatedAt;
+}
+
+export interface Database {
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
+  auth_throttle: AuthThrottleTable;
+  projects: ProjectsTable;
+  roles: RolesTable;
+  members: MembersTable;
+  member_roles: MemberRolesTable;
+  nodes: NodesTable;
+  role_node_permissions: RoleNodePermissionsTable;
+  links: LinksTable;
+  node_files: NodeFilesTable;
+  data_layers: DataLayersTable;
+  node_layer_state: NodeLayerStateTable;
+  blobs: BlobsTable;
+  packages: PackagesTable;
+  package_files: PackageFilesTable;
+  audit_log: AuditLogTable;
+  dev_mailbox: DevMailboxTable;
+}
