@@ -10,6 +10,8 @@ export type Principal =
       userId: number;
       projectId: number;
       roleId: number;
+      /** The holder's personal layer in the key's project: the only one a key sees by default. */
+      dataLayerId: number;
       allowSharedLayers: boolean;
     };
 

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { countRows, createHarness, expectTrpcError, type Harness, queuedEmails } from "../../../test/harness";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h.close());
+
+test("unknown e-mail, foreign roles, the public role and duplicates are refused; nothing written", async () => {
+  const owner = await h.user("Owner");
+  const dan = await h.user("Dan");
+  const p = await owner.client.projects.create.mutate({ name: "Members" });
+  const other = await owner.client.projects.create.mutate({ name: "Other" });
+  const foreignRole = await owner.client.roles.create.mutate({
+    projectId: other.id,
+    name: "F",
+    permissions: { project: [], nodes: {} },
+  });
+  const publicRole = await owner.client.roles.create.mutate({
+    projectId: p.id,
+    name: "Public",
+    isPublic: true,
+    permissions: { project: ["project_view"], nodes: {} },
+  });
+  const before = await countRows(h, "members");
+
+  await expectTrpcError(
+    owner.client.members.add.mutate({ projectId: p.id, email: "ghost@example.com", roleIds: [] }),
+    "BAD_REQUEST",
+    /^email: no Keyflow account/,
+  );
+  await expectTrpcError(
+    owner.client.members.add.mutate({ projectId: p.id, email: "not an email", roleIds: [] }),
+    "BAD_REQUEST",
+    /^email:/,
+  );
+  await expectTrpcError(
+    owner.client.members.add.mutate({ projectId: p.id, email: dan.email, roleIds: [foreignRole.id] }),
+    "BAD_REQUEST",
+    /^roleIds:/,
+  );
+  await expectTrpcError(
+    owner.client.members.add.mutate({ projectId: p.id, email: dan.email, roleIds: [publicRole.id] }),
+    "BAD_REQUEST",
+    /public role/,
+  );
+  expect(await countRows(h, "members")).toBe(before);
+
+  await owner.client.members.add.mutate({ projectId: p.id, email: dan.email, roleIds: [] });
+  await expectTrpcError(
+    owner.client.members.add.mutate({ projectId: p.id, email: dan.email, roleIds: [] }),
+    "CONFLICT",
+    /already a member/,
+  );
+  // the refused and the rolled-back attempts queued no e-mail; the one success queued one
+  expect((await queuedEmails(h)).filter((m) => m.to === dan.email)).toHaveLength(1);
+});
+
+test("the last holder of the owner role can be neither removed nor demoted", async () => {
+  const owner = await h.user("Last");
+  const p = await owner.client.projects.create.mutate({ name: "Solo" });
+  await expectTrpcError(
+    owner.client.members.remove.mutate({ projectId: p.id, userId: owner.user.id }),
+    "CONFLICT",
+    /last holder of the owner role/,
+  );
+  await expectTrpcError(
+    owner.client.members.setRoles.mutate({ projectId: p.id, userId: owner.user.id, roleIds: [] }),
+    "CONFLICT",
+    /last holder/,
+  );
+  expect((await owner.client.members.list.query({ projectId: p.id }))[0]?.roles).toHaveLength(1);
+});
+
+test("removing someone who is not a member is NOT_FOUND", async () => {
+  const owner = await h.user("NF");
+  const eve = await h.user("Eve");
+  const p = await owner.client.projects.create.mutate({ name: "NF" });
+  await expectTrpcError(
+    owner.client.members.remove.mutate({ projectId: p.id, userId: eve.user.id }),
+    "NOT_FOUND",
+    /Member not found/,
+  );
+});
