@@ -7,13 +7,19 @@ import { clientIp, sessionPrincipal } from "./context";
 import { requireSameOrigin } from "./csrf";
 import type { AppDeps } from "./deps";
 import { logger } from "./logger";
+import { createRestApi } from "./rest";
+import { createServices } from "./services";
 import { appRouter } from "./trpc/router";
 
 export function createApp(deps: AppDeps) {
   const app = new Hono();
+  const services = createServices(deps);
   const sameOrigin = requireSameOrigin(deps.config.appUrl);
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  app.notFound((c) =>
+    c.req.path.startsWith("/api/") ? c.json({ detail: "Not found" }, 404) : c.text("Not found", 404),
+  );
 
   app.use("/trpc/*", sameOrigin);
   app.use(
@@ -31,6 +37,7 @@ export function createApp(deps: AppDeps) {
           db: deps.db,
           auth: deps.auth,
           config: deps.config,
+          keyring: services.keyring,
           bearer,
           ip: clientIp(c),
           resHeaders: opts.resHeaders,
@@ -44,6 +51,7 @@ export function createApp(deps: AppDeps) {
   );
 
   app.use("/api/*", sameOrigin);
+  app.route("/api", createRestApi(deps, services));
 
   // the built web app, with index.html for client-side routes
   const dist = deps.config.webDist;
@@ -55,5 +63,6 @@ export function createApp(deps: AppDeps) {
       return c.html(fs.readFileSync(index, "utf8"));
     });
   }
-  return app;
+  // close() flushes buffered usage and ends the key cache's LISTEN connection
+  return Object.assign(app, { services, close: () => services.close() });
 }

@@ -6,6 +6,8 @@ import { loadConfig } from "./config";
 import { logger } from "./logger";
 
 const config = loadConfig();
+if (config.smtpCapture && !config.devMailboxOpen)
+  logger.warn("APP_URL is not localhost: the Dev mailbox shows each user only mail addressed to them");
 const pool = createPool(config.databaseUrl, { max: 20 });
 const db = createDb(pool);
 const auth = createLucia(pool, config.appUrl.startsWith("https://"));
@@ -29,3 +31,4 @@ async function shutdown(signal: string) {
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("disconnect", () => void shutdown("launcher gone")); // its launcher (npm start) was killed

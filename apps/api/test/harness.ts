@@ -86,7 +86,12 @@ export async function createHarness() {
     config,
     client,
     user,
-    close: () => database.destroy(),
+    /** The Cookie header of a test client's session, for raw HTTP calls. */
+    cookieHeader: (c: Client) => [...(jars.get(c) ?? [])].map(([k, v]) => `${k}=${v}`).join("; "),
+    close: async () => {
+      await app.close();
+      await database.destroy();
+    },
   };
 }
 
@@ -125,4 +130,33 @@ export async function queuedEmails(h: Harness) {
     join graphile_worker._private_tasks t on t.id = j.task_id
     where t.identifier = 'send_email' order by j.id`.execute(h.db);
   return r.rows.map((row) => row.payload);
+}
+
+/**
+ * A service project with a template (role: project_view + package rights) and a second user who
+ * holds an approved key from it. Returns everything a key test needs, including the plain token.
+ */
+export async function projectWithKey(h: Harness, opts: { templateName?: string; price?: string } = {}) {
+  const owner = await h.user("Owner");
+  const holder = await h.user("Holder");
+  const project = await owner.client.projects.create.mutate({ name: "Service", isPublic: true });
+  const role = await owner.client.roles.create.mutate({
+    projectId: project.id,
+    name: "Key user",
+    permissions: { project: ["project_view", "graph_view", "package_view", "package_create"], nodes: {} },
+  });
+  const template = await owner.client.apiKeys.createTemplate.mutate({
+    projectId: project.id,
+    name: opts.templateName ?? "Doubler",
+    roleId: role.id,
+  });
+  if (opts.price)
+    await owner.client.apiKeys.updateTemplate.mutate({
+      templateId: template.id,
+      pricePerRequest: opts.price,
+    });
+  const request = await holder.client.apiKeys.request.mutate({ templateId: template.id, message: "please" });
+  const { keyId } = await owner.client.apiKeys.approve.mutate({ requestId: request.id });
+  const { token } = await holder.client.apiKeys.reveal.mutate({ keyId });
+  return { owner, holder, project, role, template, keyId, token };
 }

@@ -73,6 +73,10 @@ export async function resolveAccess(db: Db, principal: Principal, projectId: num
   const userId = principal.kind === "user" ? principal.userId : null;
   const keyRoleId = principal.kind === "apiKey" ? principal.roleId : null;
   if (principal.kind === "apiKey" && principal.projectId !== projectId) return null;
+  if (principal.kind === "apiKey" && principal.grants) {
+    const g = principal.grants;
+    return new Access(principal, projectId, g.project, g.nodes, g.isMember);
+  }
 
   const rows = await sql<RoleRow & { member: boolean; project_exists: boolean }>`
     select r.id, r.is_public, r.permissions,

@@ -1,11 +1,18 @@
 export { Access, loadAccess, loadNodeAccess, resolveAccess } from "./access";
+export * as apiKeys from "./apiKeys";
 export * as audit from "./audit";
 export * as auth from "./auth";
+export * from "./crypto";
+export * as dataLayers from "./dataLayers";
+export * as devMailbox from "./devMailbox";
 export * from "./errors";
+export * as graph from "./graph";
 export * as mail from "./mail";
 export * as members from "./members";
+export * as packages from "./packages";
 export * from "./permissions";
 export * from "./principal";
 export * as projects from "./projects";
 export * as roles from "./roles";
+export * as usage from "./usage";
 export { parse, zodToCoreError } from "./validate";

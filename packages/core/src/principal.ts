@@ -1,4 +1,5 @@
 import { CoreError } from "./errors";
+import type { NodePermission, ProjectPermission } from "./permissions";
 
 /** Who is calling. API keys only reach the REST data plane (SPEC §2). */
 export type Principal =
@@ -13,7 +14,16 @@ export type Principal =
       /** The holder's personal layer in the key's project: the only one a key sees by default. */
       dataLayerId: number;
       allowSharedLayers: boolean;
+      /** Permissions computed earlier and cached by the API (invalidated with the key); saves a lookup. */
+      grants?: Grants;
     };
+
+/** A principal's effective permissions in one project, as computed by `resolveAccess`. */
+export interface Grants {
+  project: ReadonlySet<ProjectPermission>;
+  nodes: ReadonlyMap<number, ReadonlySet<NodePermission>>;
+  isMember: boolean;
+}
 
 export const anonymous: Principal = { kind: "anonymous" };
 export const userPrincipal = (userId: number): Principal => ({ kind: "user", userId });

@@ -163,6 +163,97 @@ export interface DevMailboxTable {
   received_at: CreatedAt;
 }
 
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface ApiKeyTemplatesTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  description: Generated<string>;
+  role_id: number | null;
+  /** numeric: kept as a decimal string */
+  price_per_request: ColumnType<string, string | undefined, string>;
+  rate_limit_per_minute: number | null;
+  key_ttl_days: number | null;
+  allow_shared_layers: Generated<boolean>;
+  created_at: CreatedAt;
+  deleted_at: Timestamp | null;
+}
+
+export interface ApiKeyTemplateFieldsTable {
+  id: Generated<number>;
+  template_id: number;
+  name: string;
+  description: Generated<string>;
+  value: Generated<string>;
+  node_id: number | null;
+  from_node: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export type KeyRequestStatus = "pending" | "approved" | "rejected" | "withdrawn" | "cancelled";
+
+export interface KeyRequestsTable {
+  id: Generated<number>;
+  project_id: number;
+  template_id: number;
+  user_id: number;
+  message: Generated<string>;
+  status: KeyRequestStatus;
+  reason: Generated<string>;
+  decided_by: number | null;
+  decided_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>;
+  project_id: number;
+  template_id: number;
+  user_id: number;
+  request_id: number | null;
+  data_layer_id: number;
+  token_hash: Buffer;
+  token_encrypted: string;
+  token_start: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_by: number | null;
+  revoke_reason: string | null;
+}
+
+export type UsageOutcome = "ok" | "client_error" | "server_error" | "rate_limited" | "denied";
+
+export interface UsageEventsTable {
+  id: Generated<string>;
+  key_id: number;
+  at: Timestamp;
+  method: string;
+  route: string;
+  status: number;
+  outcome: UsageOutcome;
+  duration_ms: number;
+  price: ColumnType<string, string, string>;
+}
+
+export interface UsageHourlyTable {
+  key_id: number;
+  hour: Timestamp;
+  requests: number;
+  errors: number;
+  ok: number;
+  client_error: number;
+  server_error: number;
+  rate_limited: number;
+  denied: number;
+  cost: ColumnType<string, string, string>;
+  last_used_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   user_sessions: UserSessionsTable;
@@ -182,4 +273,11 @@ export interface Database {
   package_files: PackageFilesTable;
   audit_log: AuditLogTable;
   dev_mailbox: DevMailboxTable;
+  settings: SettingsTable;
+  api_key_templates: ApiKeyTemplatesTable;
+  api_key_template_fields: ApiKeyTemplateFieldsTable;
+  key_requests: KeyRequestsTable;
+  api_keys: ApiKeysTable;
+  usage_events: UsageEventsTable;
+  usage_hourly: UsageHourlyTable;
 }

@@ -1,4 +1,4 @@
-import { CoreError, type ErrorCode, type Principal, zodToCoreError } from "@keyflow/core";
+import { CoreError, type ErrorCode, type Keyring, type Principal, zodToCoreError } from "@keyflow/core";
 import type { Db } from "@keyflow/db";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Session } from "lucia";
@@ -11,6 +11,7 @@ export interface Context {
   db: Db;
   auth: Auth;
   config: Config;
+  keyring: Keyring;
   principal: Principal;
   user: { id: number; email: string; name: string } | null;
   session: Session | null;

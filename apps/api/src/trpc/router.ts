@@ -1,9 +1,15 @@
 import { router } from "./init";
+import { apiKeysRouter } from "./routers/apiKeys";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
+import { dataLayersRouter } from "./routers/dataLayers";
+import { devMailboxRouter } from "./routers/devMailbox";
+import { graphRouter } from "./routers/graph";
 import { membersRouter } from "./routers/members";
+import { packagesRouter } from "./routers/packages";
 import { projectsRouter } from "./routers/projects";
 import { rolesRouter } from "./routers/roles";
+import { usageRouter } from "./routers/usage";
 
 export const appRouter = router({
   auth: authRouter,
@@ -11,6 +17,12 @@ export const appRouter = router({
   roles: rolesRouter,
   members: membersRouter,
   audit: auditRouter,
+  graph: graphRouter,
+  dataLayers: dataLayersRouter,
+  packages: packagesRouter,
+  devMailbox: devMailboxRouter,
+  apiKeys: apiKeysRouter,
+  usage: usageRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -22,3 +22,14 @@ export async function enqueueEmail<K extends EmailTemplateName>(
     db,
   );
 }
+
+/** Queues an e-mail to a user by id (no-op for a deleted user). */
+export async function enqueueEmailToUser<K extends EmailTemplateName>(
+  db: Db,
+  userId: number,
+  template: K,
+  data: EmailTemplates[K],
+): Promise<void> {
+  const user = await db.selectFrom("users").select("email").where("id", "=", userId).executeTakeFirst();
+  if (user) await enqueueEmail(db, { to: user.email, template, data });
+}

@@ -6,6 +6,18 @@ import { layout, type RenderedEmail, subjectText } from "./render";
  */
 export interface EmailTemplates {
   member_added: { projectId: number; projectName: string; inviterName: string; roleNames: string[] };
+  key_requested: {
+    projectId: number;
+    projectName: string;
+    templateName: string;
+    requesterName: string;
+    requesterEmail: string;
+    message: string;
+  };
+  key_approved: { projectId: number; projectName: string; templateName: string };
+  key_rejected: { projectId: number; projectName: string; templateName: string; reason: string };
+  key_request_cancelled: { projectId: number; projectName: string; templateName: string };
+  key_revoked: { projectId: number; projectName: string; templateName: string; why: string };
 }
 
 export type EmailTemplateName = keyof EmailTemplates;
@@ -22,6 +34,49 @@ export const renderers: Renderers = {
       paragraphs: [
         `${d.inviterName} added you to the Keyflow project "${d.projectName}".`,
         d.roleNames.length > 0 ? `Your roles: ${d.roleNames.join(", ")}.` : "You have no roles yet.",
+      ],
+      link: { url: projectUrl(appUrl, d.projectId), label: "Open the project" },
+    }),
+  key_requested: (d, appUrl) =>
+    layout({
+      subject: `API key request for ${subjectText(d.templateName, 40)} in ${subjectText(d.projectName, 40)}`,
+      paragraphs: [
+        `${d.requesterName} (${d.requesterEmail}) asks for an API key "${d.templateName}" in your project "${d.projectName}".`,
+        d.message ? `Their message:\n${d.message}` : "They left no message.",
+      ],
+      link: { url: projectUrl(appUrl, d.projectId, "api-keys"), label: "Review requests" },
+    }),
+  key_approved: (d, appUrl) =>
+    layout({
+      subject: `Your API key for ${subjectText(d.templateName, 40)} in ${subjectText(d.projectName, 40)} is ready`,
+      paragraphs: [
+        `Your request for the API key "${d.templateName}" in "${d.projectName}" was approved.`,
+        "The key works now. Reveal its token on the project's About page, or import it into your own project under Secrets → Add API key.",
+      ],
+      link: { url: projectUrl(appUrl, d.projectId), label: "Open the About page" },
+    }),
+  key_rejected: (d, appUrl) =>
+    layout({
+      subject: `Your API key request for ${subjectText(d.templateName, 40)} was rejected`,
+      paragraphs: [
+        `Your request for the API key "${d.templateName}" in "${d.projectName}" was rejected.`,
+        d.reason ? `Reason:\n${d.reason}` : "No reason was given.",
+      ],
+      link: { url: projectUrl(appUrl, d.projectId), label: "Open the project" },
+    }),
+  key_request_cancelled: (d, appUrl) =>
+    layout({
+      subject: `Your API key request for ${subjectText(d.templateName, 40)} was cancelled`,
+      paragraphs: [
+        `The API key template "${d.templateName}" in "${d.projectName}" was deleted, so your pending request was cancelled.`,
+      ],
+      link: { url: projectUrl(appUrl, d.projectId), label: "Open the project" },
+    }),
+  key_revoked: (d, appUrl) =>
+    layout({
+      subject: `Your API key for ${subjectText(d.templateName, 40)} was revoked`,
+      paragraphs: [
+        `Your API key "${d.templateName}" in "${d.projectName}" was revoked: ${d.why}. Calls with it are refused from now on.`,
       ],
       link: { url: projectUrl(appUrl, d.projectId), label: "Open the project" },
     }),

@@ -1,6 +1,7 @@
 import { type Db, sql } from "@keyflow/db";
 import type { z } from "zod";
 import { loadAccess } from "../access";
+import { revokeKeys } from "../apiKeys/templates";
 import { recordAudit } from "../audit";
 import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
 import { enqueueEmail } from "../mail";
@@ -192,11 +193,24 @@ export async function removeMember(db: Db, principal: Principal, input: z.input<
       .where("project_id", "=", data.projectId)
       .where("user_id", "=", data.userId)
       .execute();
+    // in a private project a former member's keys would outlive their access (SPEC §11)
+    const project = await trx
+      .selectFrom("projects")
+      .select("is_public")
+      .where("id", "=", data.projectId)
+      .executeTakeFirstOrThrow();
+    const revoked = project.is_public
+      ? []
+      : await revokeKeys(trx, actorId, "holder removed from the project", {
+          projectId: data.projectId,
+          userId: data.userId,
+        });
     await recordAudit(trx, {
       projectId: data.projectId,
       actorId,
       action: "member.remove",
       target: String(data.userId),
+      details: { revokedKeys: revoked.map((k) => k.id) },
     });
   });
   return { userId: data.userId };

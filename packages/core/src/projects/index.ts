@@ -1,8 +1,11 @@
 import type { Db } from "@keyflow/db";
 import type { z } from "zod";
 import { loadAccess, resolveAccess } from "../access";
+import { revokeKeys } from "../apiKeys/templates";
+import { keyTiles } from "../apiKeys/tiles";
 import { recordAudit } from "../audit";
 import { notFound, unauthorized } from "../errors";
+import { enqueueEmailToUser } from "../mail";
 import { PROJECT_PERMISSIONS } from "../permissions";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
@@ -152,9 +155,46 @@ export async function deleteProject(db: Db, principal: Principal, input: z.input
   const { projectId } = parse(projectIdInput, input);
   const access = await loadAccess(db, principal, projectId);
   access.require("project_manage");
+  const actorId = requireUser(principal);
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable("projects").set({ deleted_at: new Date() }).where("id", "=", projectId).execute();
-    await recordAudit(trx, { projectId, actorId: requireUser(principal), action: "project.delete" });
+    const project = await trx
+      .updateTable("projects")
+      .set({ deleted_at: new Date() })
+      .where("id", "=", projectId)
+      .returning("name")
+      .executeTakeFirstOrThrow();
+    const mail = { projectId, projectName: project.name };
+    const cancelled = await trx
+      .updateTable("key_requests as k")
+      .set({ status: "cancelled", decided_by: actorId, decided_at: new Date() })
+      .where("k.project_id", "=", projectId)
+      .where("k.status", "=", "pending")
+      .returning(["k.user_id", "k.template_id"])
+      .execute();
+    const revoked = await revokeKeys(trx, actorId, "project deleted", { projectId });
+    const names = await templateNames(
+      trx,
+      [...cancelled, ...revoked].map((r) => r.template_id),
+    );
+    for (const r of cancelled) {
+      await enqueueEmailToUser(trx, r.user_id, "key_request_cancelled", {
+        ...mail,
+        templateName: names.get(r.template_id) ?? "",
+      });
+    }
+    for (const k of revoked) {
+      await enqueueEmailToUser(trx, k.user_id, "key_revoked", {
+        ...mail,
+        templateName: names.get(k.template_id) ?? "",
+        why: "the project was deleted",
+      });
+    }
+    await recordAudit(trx, {
+      projectId,
+      actorId,
+      action: "project.delete",
+      details: { revokedKeys: revoked.length, cancelledRequests: cancelled.length },
+    });
   });
   return { id: projectId };
 }
@@ -181,5 +221,17 @@ export async function projectAbout(db: Db, principal: Principal, input: z.input<
     isPublic: p.is_public,
     createdAt: p.created_at,
     canViewProject: access?.has("project_view") ?? false,
+    canManage: access?.has("project_manage") ?? false,
+    keyTiles: await keyTiles(db, projectId, principal.kind === "user" ? principal.userId : null),
   };
+}
+
+async function templateNames(db: Db, ids: number[]) {
+  if (ids.length === 0) return new Map<number, string>();
+  const rows = await db
+    .selectFrom("api_key_templates")
+    .select(["id", "name"])
+    .where("id", "in", ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
 }

@@ -1,6 +1,8 @@
 import type { Db } from "@keyflow/db";
 import type { z } from "zod";
 import { loadAccess } from "../access";
+import { keysChanged } from "../apiKeys/invalidation";
+import { assertTemplateRoles, templatesUsingRole } from "../apiKeys/templateRule";
 import { recordAudit } from "../audit";
 import { badRequest, conflict, forbidden, isUniqueViolation, notFound } from "../errors";
 import { type Principal, requireUser } from "../principal";
@@ -178,6 +180,9 @@ export async function updateRole(
         .where("id", "=", role.id)
         .execute();
       if (data.permissions) await writeNodePermissions(trx, role.project_id, role.id, data.permissions.nodes);
+      await assertTemplateRoles(trx, role.project_id);
+      // keys act with their template's current role and the public role
+      await keysChanged(trx, { projectId: role.project_id });
       await recordAudit(trx, {
         projectId: role.project_id,
         actorId,
@@ -194,8 +199,16 @@ export async function deleteRole(db: Db, principal: Principal, input: z.input<ty
   const { roleId } = parse(roleIdInput, input);
   const actorId = requireUser(principal);
   const role = await manageableRole(db, principal, roleId);
+  const usedBy = await templatesUsingRole(db, role.id);
+  if (usedBy.length > 0) {
+    throw conflict(
+      `The role is used by API key template ${usedBy.map((n) => `"${n}"`).join(", ")}; change their role first`,
+    );
+  }
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom("roles").where("id", "=", role.id).execute();
+    await assertTemplateRoles(trx, role.project_id);
+    await keysChanged(trx, { projectId: role.project_id });
     await recordAudit(trx, { projectId: role.project_id, actorId, action: "role.delete", target: role.name });
   });
   return { id: role.id };

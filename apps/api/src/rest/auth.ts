@@ -1,0 +1,103 @@
+import { anonymous, type Principal } from "@keyflow/core";
+import type { UsageOutcome } from "@keyflow/db";
+import type { MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
+import { clientIp, sessionPrincipal } from "../context";
+import type { AppDeps } from "../deps";
+import type { Services } from "../services";
+import type { RestEnv } from "./env";
+
+const INVALID_KEYS_PER_MINUTE = 60;
+
+const REFUSALS = {
+  malformed: "Malformed API key",
+  unknown: "Unknown API key",
+  revoked: "API key revoked",
+  expired: "API key expired",
+} as const;
+
+export function outcomeOf(status: number): UsageOutcome {
+  if (status < 400) return "ok";
+  if (status === 429) return "rate_limited";
+  if (status === 401 || status === 403) return "denied";
+  return status >= 500 ? "server_error" : "client_error";
+}
+
+/**
+ * Authenticates /api requests: a Bearer API key (cookie then ignored; an invalid key is 401 with no
+ * fallback), else the session cookie, else a signed-out visitor. Key requests are rate-limited per
+ * template and recorded as usage events.
+ */
+export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<RestEnv> {
+  return async (c, next) => {
+    const authorization = c.req.header("authorization");
+    if (authorization === undefined) {
+      const resHeaders = new Headers();
+      const { principal } = await sessionPrincipal(deps, c, resHeaders).catch(() => ({
+        principal: anonymous,
+      }));
+      c.set("principal", principal);
+      await next();
+      for (const cookie of resHeaders.getSetCookie()) c.header("Set-Cookie", cookie, { append: true });
+      return;
+    }
+
+    const started = performance.now();
+    const ip = clientIp(c);
+    const refuse = (message: string) => {
+      services.invalidKeyLimiter.take(ip, INVALID_KEYS_PER_MINUTE);
+      return c.json({ detail: message }, 401);
+    };
+    const ipState = services.invalidKeyLimiter.peek(ip, INVALID_KEYS_PER_MINUTE);
+    if (ipState && !ipState.allowed) {
+      c.header("Retry-After", String(ipState.retryAfterS));
+      return c.json({ detail: "Too many invalid API keys from this address" }, 429);
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) return refuse("Authorization must be 'Bearer <API key>'");
+    const verification = await services.verifier.verify(match[1]!);
+    const record = (status: number, key = verification.key) => {
+      if (!key) return;
+      services.usage.record({
+        keyId: key.keyId,
+        at: new Date(),
+        method: c.req.method,
+        route: routePath(c, -1),
+        status,
+        outcome: outcomeOf(status),
+        durationMs: performance.now() - started,
+        price: key.pricePerRequest,
+      });
+    };
+    if ("refusal" in verification || verification.key.roleId === null) {
+      record(401);
+      return refuse(REFUSALS["refusal" in verification ? verification.refusal : "revoked"]);
+    }
+    const key = verification.key;
+    if (key.rateLimitPerMinute !== null) {
+      const rate = services.keyLimiter.take(key.keyId, key.rateLimitPerMinute);
+      c.header("X-RateLimit-Limit", String(rate.limit));
+      c.header("X-RateLimit-Remaining", String(rate.remaining));
+      c.header("X-RateLimit-Reset", String(rate.resetAt));
+      if (!rate.allowed) {
+        c.header("Retry-After", String(rate.retryAfterS));
+        record(429);
+        return c.json({ detail: `Rate limit of ${rate.limit} requests per minute exceeded` }, 429);
+      }
+    }
+    c.set("key", key);
+    const principal: Principal & { kind: "apiKey" } = {
+      kind: "apiKey",
+      keyId: key.keyId,
+      userId: key.userId,
+      projectId: key.projectId,
+      roleId: key.roleId!,
+      dataLayerId: key.dataLayerId,
+      allowSharedLayers: key.allowSharedLayers,
+    };
+    principal.grants = await services.verifier.grantsFor(principal);
+    c.set("principal", principal);
+    await next();
+    record(c.res.status);
+  };
+}

@@ -1,0 +1,272 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createHarness, type Harness, queuedEmails } from "../../../test/harness";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h.close());
+
+describe("templates", () => {
+  test("a new template suggests project / input / output fields, project prefilled, and warns while empty", async () => {
+    const { client } = await h.user("Owner");
+    const p = await client.projects.create.mutate({ name: "Service" });
+    const role = await client.roles.create.mutate({
+      projectId: p.id,
+      name: "Keys",
+      permissions: { project: ["project_view", "package_create"], nodes: {} },
+    });
+    const t = await client.apiKeys.createTemplate.mutate({
+      projectId: p.id,
+      name: "Doubler",
+      roleId: role.id,
+    });
+    expect(t).toMatchObject({
+      name: "Doubler",
+      roleName: "Keys",
+      pricePerRequest: "0.000000",
+      rateLimitPerMinute: null,
+    });
+    expect(t.fields.map((f) => [f.name, f.value])).toEqual([
+      ["project", String(p.id)],
+      ["input", ""],
+      ["output", ""],
+    ]);
+    expect(t.warnings.join("\n")).toMatch(/Field "input" is empty/);
+  });
+
+  test("editing a template: fields with insert node ID, price, limit, TTL", async () => {
+    const { client } = await h.user("Editor");
+    const p = await client.projects.create.mutate({ name: "Edit" });
+    const role = await client.roles.create.mutate({
+      projectId: p.id,
+      name: "R",
+      permissions: { project: ["project_view", "project_manage"], nodes: {} },
+    });
+    const node = await h.db
+      .insertInto("nodes")
+      .values({ project_id: p.id, name: "in", kind: "data", runtime: null, entry: null })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const t = await client.apiKeys.createTemplate.mutate({ projectId: p.id, name: "T", roleId: role.id });
+    const input = t.fields.find((f) => f.name === "input")!;
+    const afterNode = await client.apiKeys.updateField.mutate({ fieldId: input.id, nodeId: node.id });
+    expect(afterNode.fields.find((f) => f.name === "input")).toMatchObject({
+      value: String(node.id),
+      nodeId: node.id,
+    });
+    const withExtra = await client.apiKeys.addField.mutate({
+      templateId: t.id,
+      name: "model_version",
+      value: "3",
+    });
+    expect(withExtra.fields.map((f) => f.name)).toContain("model_version");
+    const updated = await client.apiKeys.updateTemplate.mutate({
+      templateId: t.id,
+      description: "Doubles numbers",
+      pricePerRequest: "0.25",
+      rateLimitPerMinute: 60,
+      keyTtlDays: 30,
+    });
+    expect(updated).toMatchObject({
+      description: "Doubles numbers",
+      pricePerRequest: "0.250000",
+      rateLimitPerMinute: 60,
+      keyTtlDays: 30,
+    });
+    // the role grants project_manage, which a key cannot use: the tile says so
+    expect(updated.warnings.join("\n")).toMatch(/grants project_manage, which API keys cannot use/);
+    const removed = await client.apiKeys.removeField.mutate({
+      fieldId: withExtra.fields.find((f) => f.name === "model_version")!.id,
+    });
+    expect(removed.fields.map((f) => f.name)).toEqual(["project", "input", "output"]);
+
+    // deleting the node leaves the reference flagged
+    await h.db.deleteFrom("nodes").where("id", "=", node.id).execute();
+    const [after] = await client.apiKeys.listTemplates.query({ projectId: p.id });
+    expect(after?.fields.find((f) => f.name === "input")).toMatchObject({ nodeId: null, nodeDeleted: true });
+  });
+});
+
+describe("the seed's flow: request, e-mails, approve, confirmed tile", () => {
+  test("request e-mails every manager; approval issues a key, a personal layer and an e-mail", async () => {
+    const owner = await h.user("Owner");
+    const requester = await h.user("Requester");
+    const p = await owner.client.projects.create.mutate({ name: "Forecasts", isPublic: true });
+    const role = await owner.client.roles.create.mutate({
+      projectId: p.id,
+      name: "Client",
+      permissions: { project: ["project_view"], nodes: {} },
+    });
+    const t = await owner.client.apiKeys.createTemplate.mutate({
+      projectId: p.id,
+      name: "Weather API",
+      roleId: role.id,
+    });
+
+    const [tileBefore] = (await requester.client.projects.about.query({ projectId: p.id })).keyTiles;
+    expect(tileBefore).toMatchObject({ name: "Weather API", roleName: "Client", state: "available" });
+
+    const req = await requester.client.apiKeys.request.mutate({ templateId: t.id, message: "For my thesis" });
+    // idempotent while pending
+    expect((await requester.client.apiKeys.request.mutate({ templateId: t.id })).id).toBe(req.id);
+    expect((await requester.client.projects.about.query({ projectId: p.id })).keyTiles[0]).toMatchObject({
+      state: "waiting",
+      requestId: req.id,
+    });
+
+    const toOwner = (await queuedEmails(h)).filter(
+      (m) => m.template === "key_requested" && m.to === owner.email,
+    );
+    expect(toOwner).toHaveLength(1);
+    expect(toOwner[0]?.data).toMatchObject({
+      requesterEmail: requester.email,
+      templateName: "Weather API",
+      message: "For my thesis",
+    });
+
+    const pending = await owner.client.apiKeys.listRequests.query({ projectId: p.id, status: "pending" });
+    expect(pending).toEqual([
+      expect.objectContaining({
+        id: req.id,
+        templateName: "Weather API",
+        message: "For my thesis",
+        user: expect.objectContaining({ email: requester.email }),
+      }),
+    ]);
+
+    const { keyId } = await owner.client.apiKeys.approve.mutate({ requestId: req.id });
+    const toRequester = (await queuedEmails(h)).filter(
+      (m) => m.template === "key_approved" && m.to === requester.email,
+    );
+    expect(toRequester).toHaveLength(1);
+
+    const tile = (await requester.client.projects.about.query({ projectId: p.id })).keyTiles[0];
+    expect(tile).toMatchObject({ state: "confirmed", key: { id: keyId, usage: { requests: 0, cost: "0" } } });
+    expect(tile?.key?.fields.map((f) => f.name)).toEqual(["project", "input", "output"]);
+
+    const mine = await requester.client.apiKeys.mine.query();
+    expect(mine).toEqual([
+      expect.objectContaining({ id: keyId, projectId: p.id, templateName: "Weather API", state: "active" }),
+    ]);
+    expect(JSON.stringify(mine)).not.toMatch(/kf_[0-9A-Za-z]{46}/);
+
+    const { token } = await requester.client.apiKeys.reveal.mutate({ keyId });
+    expect(token).toMatch(/^kf_[0-9A-Za-z]{46}$/);
+    const layer = await h.db
+      .selectFrom("data_layers as l")
+      .innerJoin("api_keys as k", "k.data_layer_id", "l.id")
+      .select(["l.kind", "l.owner_id", "l.name"])
+      .where("k.id", "=", keyId)
+      .executeTakeFirstOrThrow();
+    expect(layer).toEqual({ kind: "personal", owner_id: requester.user.id, name: "Requester · Weather API" });
+
+    const actions = (await owner.client.audit.list.query({ projectId: p.id })).items.map((a) => a.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(["template.create", "key.request", "key.approve", "key.issue", "key.reveal"]),
+    );
+  });
+
+  test("reject e-mails the reason; withdraw lets the user ask again at once", async () => {
+    const owner = await h.user("Owner");
+    const user = await h.user("Asker");
+    const p = await owner.client.projects.create.mutate({ name: "Rejecting", isPublic: true });
+    const role = await owner.client.roles.create.mutate({
+      projectId: p.id,
+      name: "C",
+      permissions: { project: ["project_view"], nodes: {} },
+    });
+    const a = await owner.client.apiKeys.createTemplate.mutate({
+      projectId: p.id,
+      name: "A",
+      roleId: role.id,
+    });
+    const b = await owner.client.apiKeys.createTemplate.mutate({
+      projectId: p.id,
+      name: "B",
+      roleId: role.id,
+    });
+
+    const ra = await user.client.apiKeys.request.mutate({ templateId: a.id });
+    await owner.client.apiKeys.reject.mutate({ requestId: ra.id, reason: "Not for students" });
+    const mail = (await queuedEmails(h)).find((m) => m.template === "key_rejected" && m.to === user.email);
+    expect(mail?.data).toMatchObject({ reason: "Not for students", templateName: "A" });
+    expect((await user.client.projects.about.query({ projectId: p.id })).keyTiles[0]).toMatchObject({
+      state: "rejected",
+      reason: "Not for students",
+    });
+
+    const rb = await user.client.apiKeys.request.mutate({ templateId: b.id });
+    await user.client.apiKeys.withdraw.mutate({ requestId: rb.id });
+    const again = await user.client.apiKeys.request.mutate({ templateId: b.id });
+    expect(again.id).not.toBe(rb.id);
+  });
+
+  test("revoked by the holder, the key can be requested again and re-approval reuses the personal layer", async () => {
+    const owner = await h.user("Owner");
+    const user = await h.user("Again");
+    const p = await owner.client.projects.create.mutate({ name: "Again", isPublic: true });
+    const role = await owner.client.roles.create.mutate({
+      projectId: p.id,
+      name: "C",
+      permissions: { project: ["project_view"], nodes: {} },
+    });
+    const t = await owner.client.apiKeys.createTemplate.mutate({
+      projectId: p.id,
+      name: "T",
+      roleId: role.id,
+    });
+    const first = await owner.client.apiKeys.approve.mutate({
+      requestId: (await user.client.apiKeys.request.mutate({ templateId: t.id })).id,
+    });
+    await user.client.apiKeys.revoke.mutate({ keyId: first.keyId });
+    expect((await user.client.projects.about.query({ projectId: p.id })).keyTiles[0]?.state).toBe("revoked");
+    const second = await owner.client.apiKeys.approve.mutate({
+      requestId: (await user.client.apiKeys.request.mutate({ templateId: t.id })).id,
+    });
+    const layers = await h.db
+      .selectFrom("api_keys")
+      .select("data_layer_id")
+      .where("id", "in", [first.keyId, second.keyId])
+      .execute();
+    expect(new Set(layers.map((l) => l.data_layer_id)).size).toBe(1);
+  });
+
+  test("deleting a template cancels pending requests and revokes its keys, with e-mails, and frees the name", async () => {
+    const owner = await h.user("Owner");
+    const holder = await h.user("Holder");
+    const waiter = await h.user("Waiter");
+    const p = await owner.client.projects.create.mutate({ name: "Deleting", isPublic: true });
+    const role = await owner.client.roles.create.mutate({
+      projectId: p.id,
+      name: "C",
+      permissions: { project: ["project_view"], nodes: {} },
+    });
+    const t = await owner.client.apiKeys.createTemplate.mutate({
+      projectId: p.id,
+      name: "Old",
+      roleId: role.id,
+    });
+    const { keyId } = await owner.client.apiKeys.approve.mutate({
+      requestId: (await holder.client.apiKeys.request.mutate({ templateId: t.id })).id,
+    });
+    await waiter.client.apiKeys.request.mutate({ templateId: t.id });
+
+    await owner.client.apiKeys.deleteTemplate.mutate({ templateId: t.id });
+    expect((await holder.client.apiKeys.mine.query()).find((k) => k.id === keyId)?.state).toBe("revoked");
+    const mails = await queuedEmails(h);
+    expect(mails.some((m) => m.template === "key_revoked" && m.to === holder.email)).toBe(true);
+    expect(mails.some((m) => m.template === "key_request_cancelled" && m.to === waiter.email)).toBe(true);
+    expect(
+      (await owner.client.apiKeys.listRequests.query({ projectId: p.id, status: "cancelled" })).length,
+    ).toBe(1);
+    // revoked keys stay in the issued table for their statistics
+    const issued = await owner.client.apiKeys.issued.query({
+      projectId: p.id,
+      from: new Date(Date.now() - 86_400_000),
+      to: new Date(Date.now() + 60_000),
+    });
+    expect(issued.rows).toEqual([expect.objectContaining({ keyId, state: "revoked" })]);
+    await owner.client.apiKeys.createTemplate.mutate({ projectId: p.id, name: "Old", roleId: role.id });
+  });
+});

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { createHarness, type Harness, projectWithKey } from "./harness";
+import { type ApiProcess, eventually, startApiProcess } from "./processes";
+
+let h: Harness;
+let apis: ApiProcess[] = [];
+
+beforeAll(async () => {
+  h = await createHarness();
+  const env = { databaseUrl: h.database.url, secret: h.config.secret };
+  apis = await Promise.all([startApiProcess(env), startApiProcess(env)]);
+});
+afterAll(async () => {
+  await Promise.all(apis.map((a) => a.stop()));
+  await h.close();
+});
+
+test("revocation reaches every API process through LISTEN/NOTIFY, well before the cache's hard TTL", async () => {
+  const k = await projectWithKey(h);
+  const call = (api: ApiProcess) =>
+    fetch(`${api.url}/api/projects/${k.project.id}/data_layers/last`, {
+      headers: { authorization: `Bearer ${k.token}` },
+    });
+  // warm both caches
+  for (const api of apis) expect((await call(api)).status).toBe(200);
+
+  const revokedAt = Date.now();
+  await k.owner.client.apiKeys.revoke.mutate({ keyId: k.keyId });
+  const latencies = await Promise.all(
+    apis.map((api) =>
+      eventually(
+        async () => {
+          const res = await call(api);
+          return res.status === 401 ? { ms: Date.now() - revokedAt, body: await res.json() } : undefined;
+        },
+        // the backstop TTL is 60 s: anything far below it proves NOTIFY did the work
+        10_000,
+        20,
+      ),
+    ),
+  );
+  for (const l of latencies) expect(l.body).toEqual({ detail: "API key revoked" });
+  console.log(
+    `revocation seen by the two API processes after ${latencies.map((l) => l.ms).join(" ms and ")} ms`,
+  );
+});

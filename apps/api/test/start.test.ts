@@ -1,0 +1,196 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, expect, test } from "vitest";
+
+// `npm start` end to end: the real launcher, its embedded PostgreSQL, API and worker processes.
+const repoRoot = path.resolve(import.meta.dirname, "../../..");
+
+/** Polls `probe` until it returns something truthy; fails with `what` after the deadline. */
+async function waitFor<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  timeoutMs: number,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}\n--- launcher output ---\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const portRefuses = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", () => resolve(true));
+  });
+
+/** Settles like `promise`, or fails with `what` after `ms`. */
+async function within<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}\n${output}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+let output = "";
+const dirs: string[] = [];
+const launchers: ChildProcess[] = [];
+
+/** The launcher's environment: embedded everything, like a fresh checkout. */
+function launcherEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KEYFLOW_DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: "warn",
+  };
+  for (const name of ["DATABASE_URL", "SMTP_URL", "APP_URL", "KEYFLOW_SECRET", "KEYFLOW_DEV", "HOST"])
+    delete env[name];
+  return env;
+}
+
+/** Runs the real launcher like `npm start` does, with its own data directory and port. */
+async function launch() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keyflow-start-"));
+  dirs.push(dataDir);
+  const port = await freePort();
+  const env = launcherEnv(dataDir, port);
+  output = "";
+  // its own process group, so afterAll can stop everything it started even if the test fails
+  const proc = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: repoRoot,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  launchers.push(proc);
+  proc.stdout?.on("data", (d) => {
+    output += d;
+  });
+  proc.stderr?.on("data", (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  await waitFor(
+    "the ready line",
+    () => output.includes(`Keyflow is running at http://localhost:${port}`),
+    60_000,
+  );
+
+  const info = path.join(dataDir, "postgres.json");
+  const postmasterPid = path.join(dataDir, "pg", "postmaster.pid");
+  const pidOf = (name: string) => Number(new RegExp(`${name} started \\(pid (\\d+)\\)`).exec(output)?.[1]);
+  return {
+    proc,
+    dataDir,
+    port,
+    base: `http://127.0.0.1:${port}`,
+    info,
+    postmasterPid,
+    exited: () => within("the launcher to exit", exited, 30_000),
+    pids: {
+      api: pidOf("api"),
+      worker: pidOf("worker"),
+      postgres: Number(fs.readFileSync(postmasterPid, "utf8").split("\n")[0]),
+    },
+    pgPort: Number(new URL((JSON.parse(fs.readFileSync(info, "utf8")) as { url: string }).url).port),
+  };
+}
+
+/** After the launcher exits: every process it started is gone, and so is the embedded database. */
+async function expectAllStopped(l: Awaited<ReturnType<typeof launch>>) {
+  // the launcher waits for each of them; a short grace covers the kernel reaping them
+  for (const [name, pid] of Object.entries(l.pids)) {
+    await waitFor(`${name} (pid ${pid}) to be gone`, () => !alive(pid), 5_000);
+  }
+  expect(fs.existsSync(l.postmasterPid)).toBe(false);
+  expect(fs.existsSync(l.info)).toBe(false);
+  expect(await portRefuses(l.pgPort)).toBe(true);
+  expect(await portRefuses(l.port)).toBe(true);
+}
+
+afterAll(() => {
+  for (const proc of launchers) {
+    if (proc.pid && proc.exitCode === null && proc.signalCode === null) {
+      try {
+        process.kill(-proc.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("npm start runs PostgreSQL, API and worker, and SIGINT stops all of them", {
+  timeout: 120_000,
+}, async () => {
+  const l = await launch();
+  expect(await (await fetch(`${l.base}/healthz`)).json()).toEqual({ ok: true });
+  const me = await fetch(`${l.base}/trpc/auth.me`);
+  expect(await me.json()).toEqual({ result: { data: { json: null } } }); // signed out
+  expect(l.pids.api).toBeGreaterThan(0);
+  expect(l.pids.worker).toBeGreaterThan(0);
+  expect(alive(l.pids.postgres)).toBe(true);
+  expect(fs.statSync(l.info).mode & 0o777).toBe(0o600);
+
+  // a second launcher on the same data directory refuses instead of taking the database over
+  const second = spawnSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: repoRoot,
+    env: launcherEnv(l.dataDir, await freePort()),
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  expect(second.status, second.stdout + second.stderr).toBe(1);
+  expect(second.stdout).toMatch(/already runs/);
+  expect((await fetch(`${l.base}/healthz`)).ok).toBe(true);
+
+  process.kill(l.proc.pid as number, "SIGINT");
+  expect(await l.exited(), output).toBe(0);
+  await expectAllStopped(l);
+});
+
+test("when a service dies, the launcher stops everything and exits non-zero", {
+  timeout: 120_000,
+}, async () => {
+  const l = await launch();
+  process.kill(l.pids.worker, "SIGKILL");
+  expect(await l.exited(), output).not.toBe(0);
+  expect(output).toMatch(/worker exited unexpectedly/);
+  await expectAllStopped(l);
+});

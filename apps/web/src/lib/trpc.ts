@@ -1,0 +1,34 @@
+import type { AppRouter } from "@keyflow/api/router";
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import superjson from "superjson";
+
+/** The one tRPC client of the web app; the session cookie travels on every same-origin call. */
+export const trpc = createTRPCClient<AppRouter>({
+  links: [
+    httpBatchLink({
+      url: "/trpc",
+      transformer: superjson,
+      fetch: (url, init) => fetch(url, { ...(init as RequestInit), credentials: "same-origin" }),
+    }),
+  ],
+});
+
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+
+/** A human-readable message for anything a call may throw. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof TRPCClientError) return e.message || "The server refused the request";
+  if (e instanceof Error) {
+    if (e.message === "Failed to fetch") return "Cannot reach the server. Check your connection and retry.";
+    return e.message;
+  }
+  return String(e);
+}
+
+/** The tRPC error code (UNAUTHORIZED, NOT_FOUND, …) of an error, if it is one. */
+export function errorCode(e: unknown): string | undefined {
+  if (e instanceof TRPCClientError) return (e.data as { code?: string } | undefined)?.code;
+  return undefined;
+}

@@ -1,0 +1,156 @@
+import { useNavigate } from "@solidjs/router";
+import { createResource, createSignal, Show } from "solid-js";
+import { Button } from "../../components/Button";
+import { FormDialog } from "../../components/Dialog";
+import { ErrorBox } from "../../components/ErrorBox";
+import { CheckboxField, TextAreaField, TextField } from "../../components/Field";
+import { Loading } from "../../components/Loading";
+import { PageHeader } from "../../components/PageHeader";
+import { Placeholder } from "../../components/Placeholder";
+import { createAction } from "../../lib/action";
+import { formatDate } from "../../lib/format";
+import { errorMessage, type RouterOutputs, trpc } from "../../lib/trpc";
+import { useProject } from "./context";
+
+type AboutInfo = RouterOutputs["projects"]["about"];
+
+function EditProjectDialog(props: {
+  about: AboutInfo;
+  open: boolean;
+  onOpenChange: (v: boolean) => void;
+  onSaved: () => void;
+}) {
+  const [name, setName] = createSignal(props.about.name);
+  const [description, setDescription] = createSignal(props.about.description);
+  const [isPublic, setPublic] = createSignal(props.about.isPublic);
+  const save = createAction(() =>
+    trpc.projects.update.mutate({
+      projectId: props.about.id,
+      name: name(),
+      description: description(),
+      isPublic: isPublic(),
+    }),
+  );
+  return (
+    <FormDialog
+      open={props.open}
+      onOpenChange={props.onOpenChange}
+      title="Edit project"
+      submitLabel="Save"
+      pending={save.pending()}
+      onSubmit={async () => {
+        if (await save.run()) props.onSaved();
+      }}
+    >
+      <div class="stack">
+        <TextField label="Name" required value={name()} onInput={setName} />
+        <TextAreaField label="Description" rows={6} value={description()} onInput={setDescription} />
+        <CheckboxField
+          label="Public project"
+          hint="every signed-in user can see this About page"
+          checked={isPublic()}
+          onChange={setPublic}
+        />
+        <ErrorBox error={save.error()} />
+      </div>
+    </FormDialog>
+  );
+}
+
+function DeleteProject(props: { about: AboutInfo }) {
+  const navigate = useNavigate();
+  const [open, setOpen] = createSignal(false);
+  const [typed, setTyped] = createSignal("");
+  const del = createAction(() => trpc.projects.delete.mutate({ projectId: props.about.id }));
+  return (
+    <div class="card danger-zone">
+      <div class="row between">
+        <div>
+          <h3>Delete project</h3>
+          <p class="muted small">
+            Revokes every API key it issued, cancels its requests and jobs. This cannot be undone.
+          </p>
+        </div>
+        <Button variant="danger" onClick={() => setOpen(true)}>
+          Delete project
+        </Button>
+      </div>
+      <FormDialog
+        open={open()}
+        onOpenChange={setOpen}
+        title="Delete project"
+        submitLabel="Delete project"
+        danger
+        pending={del.pending()}
+        submitDisabled={typed() !== props.about.name}
+        onSubmit={async () => {
+          if (await del.run()) navigate("/projects");
+        }}
+      >
+        <div class="stack">
+          <p>
+            Type <strong>{props.about.name}</strong> to confirm.
+          </p>
+          <TextField label="Project name" value={typed()} onInput={setTyped} />
+          <ErrorBox error={del.error()} />
+        </div>
+      </FormDialog>
+    </div>
+  );
+}
+
+export default function About() {
+  const { projectId, can, refetch } = useProject();
+  const [about, { refetch: refetchAbout }] = createResource(projectId, (id) =>
+    trpc.projects.about.query({ projectId: id }),
+  );
+  const [editing, setEditing] = createSignal(false);
+  return (
+    <Show when={!about.error} fallback={<ErrorBox error={errorMessage(about.error)} />}>
+      <Show when={about()} fallback={<Loading />}>
+        {(a) => (
+          <div class="page">
+            <PageHeader
+              title={a().name}
+              subtitle={
+                <>
+                  {a().isPublic ? "Public project" : "Private project"} · created {formatDate(a().createdAt)}
+                </>
+              }
+              actions={
+                <Show when={can("project_edit")}>
+                  <Button onClick={() => setEditing(true)}>Edit</Button>
+                </Show>
+              }
+            />
+            <div class="card">
+              <h2 class="card-title">Description</h2>
+              <Show when={a().description} fallback={<p class="muted">No description yet.</p>}>
+                <p class="prewrap">{a().description}</p>
+              </Show>
+            </div>
+            <Placeholder title="API keys — coming soon">
+              Key tiles for this project's API key templates will appear here: request a key, follow its
+              approval, and copy it once issued.
+            </Placeholder>
+            <Show when={can("project_manage")}>
+              <DeleteProject about={a()} />
+            </Show>
+            <Show when={editing()}>
+              <EditProjectDialog
+                about={a()}
+                open={editing()}
+                onOpenChange={setEditing}
+                onSaved={() => {
+                  setEditing(false);
+                  refetchAbout();
+                  refetch();
+                }}
+              />
+            </Show>
+          </div>
+        )}
+      </Show>
+    </Show>
+  );
+}

@@ -1,0 +1,103 @@
+import { A, type RouteSectionProps, useParams } from "@solidjs/router";
+import { createMemo, createResource, For, Show } from "solid-js";
+import { ErrorBox } from "../../components/ErrorBox";
+import { Icon, type IconName } from "../../components/Icon";
+import { Loading } from "../../components/Loading";
+import { errorCode, errorMessage, trpc } from "../../lib/trpc";
+import { ProjectContext, type ProjectContextValue } from "./context";
+
+interface NavItem {
+  href: string;
+  label: string;
+  icon: IconName;
+  /** Shown only with this permission (the server checks anyway). */
+  needs?: string;
+  end?: boolean;
+}
+
+const NAV: NavItem[] = [
+  { href: "", label: "About", icon: "info", end: true },
+  { href: "/graph", label: "Graph", icon: "graph", needs: "graph_view" },
+  { href: "/permissions", label: "Permissions", icon: "shield", needs: "project_manage" },
+  { href: "/secrets", label: "Secrets", icon: "lock", needs: "project_manage" },
+  { href: "/api-keys", label: "API keys", icon: "key", needs: "project_manage" },
+  { href: "/issued-keys", label: "Issued keys", icon: "table", needs: "project_manage" },
+  { href: "/audit", label: "Audit log", icon: "list", needs: "project_manage" },
+];
+
+export default function ProjectShell(props: RouteSectionProps) {
+  const params = useParams();
+  const projectId = createMemo(() => Number(params.projectId));
+  const [project, { refetch }] = createResource(projectId, (id) =>
+    trpc.projects.get.query({ projectId: id }),
+  );
+  // without project_view a public project still shows its About page
+  const limited = () => project.error && errorCode(project.error) === "NOT_FOUND";
+  const [about] = createResource(
+    () => (limited() ? projectId() : false),
+    (id) => trpc.projects.about.query({ projectId: id }),
+  );
+
+  // reading a resource that failed rethrows its error, so read them through these
+  const proj = () => (project.error ? undefined : project());
+  const aboutInfo = () => (about.error ? undefined : about());
+  const perms = createMemo(() => new Set<string>(proj()?.permissions ?? []));
+  const ctx: ProjectContextValue = {
+    projectId,
+    project: proj,
+    can: (p) => perms().has(p),
+    canOnNode: (p, nodeId) => {
+      if (perms().has(p)) return true;
+      const node: string[] | undefined = proj()?.nodePermissions[String(nodeId)];
+      return node?.includes(p) ?? false;
+    },
+    refetch,
+  };
+  const name = () => proj()?.name ?? aboutInfo()?.name;
+
+  return (
+    <ProjectContext.Provider value={ctx}>
+      <div class="project-layout">
+        <aside class="sidenav">
+          <div class="sidenav-inner">
+            <div class="sidenav-title" title={name()}>
+              {name() ?? "…"}
+            </div>
+            <nav>
+              <For each={NAV.filter((n) => !n.needs || perms().has(n.needs))}>
+                {(item) => (
+                  <A
+                    href={`/projects/${projectId()}${item.href}`}
+                    end={item.end}
+                    activeClass="active"
+                    class="sidenav-link"
+                  >
+                    <Icon name={item.icon} />
+                    {item.label}
+                  </A>
+                )}
+              </For>
+            </nav>
+          </div>
+        </aside>
+        <section class="project-content">
+          <Show
+            when={!project.error || (limited() && !about.error)}
+            fallback={
+              <div class="page">
+                <ErrorBox error={errorMessage(about.error ?? project.error)} />
+                <p>
+                  <A href="/projects">Back to projects</A>
+                </p>
+              </div>
+            }
+          >
+            <Show when={proj() || aboutInfo()} fallback={<Loading />}>
+              {props.children}
+            </Show>
+          </Show>
+        </section>
+      </div>
+    </ProjectContext.Provider>
+  );
+}

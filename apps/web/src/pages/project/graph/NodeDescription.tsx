@@ -1,0 +1,166 @@
+import { createSignal, For, Show } from "solid-js";
+import { Button } from "../../../components/Button";
+import { ConfirmButton } from "../../../components/ConfirmButton";
+import { ErrorBox } from "../../../components/ErrorBox";
+import { CheckboxField, SelectField, TextAreaField, TextField } from "../../../components/Field";
+import { createAction } from "../../../lib/action";
+import { trpc } from "../../../lib/trpc";
+import { useProject } from "../context";
+import { RUNTIMES } from "./AddNodeDialog";
+import type { NodePanelProps } from "./NodePanel";
+
+export function NodeDescription(props: NodePanelProps) {
+  const { can } = useProject();
+  const editable = () => can("graph_edit");
+  const node = props.node; // the form starts from these values; live values are read from props.node
+  const [name, setName] = createSignal(node.name);
+  const [description, setDescription] = createSignal(node.description);
+  const [runtime, setRuntime] = createSignal<"node" | "python">(node.runtime ?? "python");
+  const [entry, setEntry] = createSignal(node.entry ?? "");
+  const [timeout, setTimeoutS] = createSignal(String(node.timeoutS));
+
+  const save = createAction(() =>
+    trpc.graph.updateNode.mutate({
+      nodeId: node.id,
+      name: name(),
+      description: description(),
+      ...(node.kind === "compute" && {
+        runtime: runtime(),
+        entry: entry() || undefined,
+        timeoutS: Number(timeout()),
+      }),
+    }),
+  );
+  const setActive = createAction((active: boolean) =>
+    trpc.graph.setActive.mutate({ nodeId: node.id, dataLayerId: props.layerId!, active }),
+  );
+  const deleteLink = createAction((linkId: number) => trpc.graph.deleteLink.mutate({ linkId }));
+
+  const nameOf = (id: number) => props.graph.nodes.find((n) => n.id === id)?.name ?? `#${id}`;
+  const links = () => props.graph.links.filter((l) => l.fromNodeId === node.id || l.toNodeId === node.id);
+
+  return (
+    <div class="stack">
+      <form
+        class="stack"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (await save.run()) props.onChanged();
+        }}
+      >
+        <TextField label="Name" value={name()} onInput={setName} disabled={!editable()} />
+        <TextAreaField
+          label="Description"
+          rows={4}
+          value={description()}
+          onInput={setDescription}
+          disabled={!editable()}
+        />
+        <Show when={node.kind === "compute"}>
+          <div class="grid-2">
+            <SelectField
+              label="Runtime"
+              value={runtime()}
+              options={RUNTIMES}
+              onChange={(v) => setRuntime(v as "node" | "python")}
+              disabled={!editable()}
+            />
+            <TextField
+              label="Timeout (s)"
+              type="number"
+              min="1"
+              max="86400"
+              value={timeout()}
+              onInput={setTimeoutS}
+              disabled={!editable()}
+            />
+          </div>
+          <TextField
+            label="Entry file"
+            class="input mono"
+            value={entry()}
+            onInput={setEntry}
+            disabled={!editable()}
+          />
+        </Show>
+        <ErrorBox error={save.error()} />
+        <Show when={editable()}>
+          <div class="row end">
+            <Button type="submit" variant="primary" size="sm" pending={save.pending()}>
+              Save
+            </Button>
+          </div>
+        </Show>
+      </form>
+
+      <Show when={node.kind === "compute" && props.layerId !== null}>
+        <div class="subsection">
+          <CheckboxField
+            label="Active in this data layer"
+            hint="inactive nodes queue no jobs"
+            checked={props.node.active}
+            disabled={!editable() || setActive.pending()}
+            onChange={async (v) => {
+              if (await setActive.run(v)) props.onChanged();
+            }}
+          />
+          <ErrorBox error={setActive.error()} />
+        </div>
+      </Show>
+
+      <div class="subsection">
+        <h3 class="section-label">Links</h3>
+        <Show when={links().length > 0} fallback={<p class="muted small">No links to or from this node.</p>}>
+          <ul class="link-list">
+            <For each={links()}>
+              {(l) => (
+                <li>
+                  <span>
+                    {nameOf(l.fromNodeId)} → {nameOf(l.toNodeId)}
+                    <Show when={l.labelFilter}>
+                      {" "}
+                      <code>{l.labelFilter}</code>
+                    </Show>
+                    <Show when={l.filterError}>
+                      <span class="text-danger small"> filter error: {l.filterError}</span>
+                    </Show>
+                  </span>
+                  <Show when={editable()}>
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      aria-label="Delete link"
+                      disabled={deleteLink.pending()}
+                      onClick={async () => {
+                        if (await deleteLink.run(l.id)) props.onChanged();
+                      }}
+                    >
+                      Remove
+                    </Button>
+                  </Show>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
+        <ErrorBox error={deleteLink.error()} />
+      </div>
+
+      <Show when={editable()}>
+        <div class="subsection danger-zone-inline">
+          <ConfirmButton
+            size="sm"
+            label="Delete node"
+            title={`Delete node ${node.name}?`}
+            message="Its links, packages, files and jobs are deleted too. This cannot be undone."
+            confirmLabel="Delete node"
+            onConfirm={async () => {
+              await trpc.graph.deleteNode.mutate({ nodeId: node.id });
+              props.onDeleted();
+            }}
+          />
+        </div>
+      </Show>
+    </div>
+  );
+}

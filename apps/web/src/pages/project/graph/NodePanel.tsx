@@ -1,0 +1,47 @@
+import { createSignal } from "solid-js";
+import { type TabDef, Tabs } from "../../../components/Tabs";
+import { useProject } from "../context";
+import { NodeDescription } from "./NodeDescription";
+import { NodeFiles } from "./NodeFiles";
+import { NodePackages } from "./NodePackages";
+import type { DataLayer, GraphData, GraphNode } from "./types";
+
+export interface NodePanelProps {
+  node: GraphNode;
+  graph: GraphData;
+  layers: DataLayer[];
+  layerId: number | null;
+  onLayerChange: (id: number) => void;
+  onClose: () => void;
+  onChanged: () => void;
+  onDeleted: () => void;
+}
+
+/** The side panel of the selected node: its description, files and packages. */
+export function NodePanel(props: NodePanelProps) {
+  const { canOnNode } = useProject();
+  const [tab, setTab] = createSignal("description");
+  const tabs = (): TabDef[] => [
+    { value: "description", label: "Description", content: () => <NodeDescription {...props} /> },
+    ...(canOnNode("code_view", props.node.id)
+      ? [{ value: "files", label: "Files", content: () => <NodeFiles node={props.node} /> }]
+      : []),
+    ...(canOnNode("package_view", props.node.id)
+      ? [{ value: "packages", label: "Packages", content: () => <NodePackages {...props} /> }]
+      : []),
+  ];
+  return (
+    <aside class="node-panel card" aria-label={`Node ${props.node.name}`}>
+      <header class="node-panel-head">
+        <div>
+          <div class={`kind-pill kind-${props.node.kind}`}>{props.node.kind}</div>
+          <h2 class="node-panel-title">{props.node.name}</h2>
+        </div>
+        <button type="button" class="icon-btn" aria-label="Close panel" onClick={() => props.onClose()}>
+          ×
+        </button>
+      </header>
+      <Tabs label="Node sections" tabs={tabs()} value={tab()} onChange={setTab} />
+    </aside>
+  );
+}

@@ -1,0 +1,55 @@
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { serve } from "@hono/node-server";
+import { type Config, createApp, createLucia } from "@keyflow/api";
+import { freePort } from "@keyflow/db/embedded";
+import { createTestDatabase } from "@keyflow/db/testing";
+
+/** Where `npm run build -w @keyflow/web` writes the app the test server serves. */
+export const WEB_DIST = path.resolve(import.meta.dirname, "../dist");
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+/**
+ * A real API HTTP server for a browser test: a fresh clone of the migrated test database, the
+ * Hono app with tRPC, REST and the built web app, listening on a free loopback port. Needs the
+ * vitest globalSetup of test/global-setup.ts. Call `close()` in afterAll.
+ */
+export async function startTestServer(overrides: Partial<Config> = {}) {
+  const database = await createTestDatabase();
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const config: Config = {
+    port,
+    appUrl: url,
+    databaseUrl: database.url,
+    secret: "test-master-secret-0123456789abcdef",
+    devMailboxOpen: true,
+    smtpCapture: true,
+    webDist: WEB_DIST,
+    ...overrides,
+  };
+  const auth = createLucia(database.pool, false);
+  const app = createApp({ db: database.db, pool: database.pool, auth, config });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+  return {
+    /** Base URL the browser should open, e.g. `${url}/signup`. */
+    url,
+    port: (server.address() as AddressInfo).port,
+    app,
+    config,
+    db: database.db,
+    pool: database.pool,
+    database,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // keep-alive connections from the browser would hold close() open
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await database.destroy();
+    },
+  };
+}

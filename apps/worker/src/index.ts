@@ -1,0 +1,3 @@
+export { loadWorkerConfig, type WorkerConfig } from "./config";
+export { type DevSmtp, startDevSmtp } from "./devSmtp";
+export { type RunningWorker, type StartWorkerOptions, startWorker } from "./worker";

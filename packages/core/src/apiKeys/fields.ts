@@ -1,0 +1,133 @@
+import type { Db } from "@keyflow/db";
+import type { z } from "zod";
+import { recordAudit } from "../audit";
+import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
+import { type Principal, requireUser } from "../principal";
+import { parse } from "../validate";
+import { addFieldInput, fieldIdInput, updateFieldInput } from "./schemas";
+import { manageTemplate, templatesOfProject } from "./templates";
+
+// `<prefix>_token` is the imported token's secret name, so no field may be called token.
+const RESERVED = new Set(["token"]);
+
+function checkName(name: string | undefined) {
+  if (name !== undefined && RESERVED.has(name.toLowerCase()))
+    throw badRequest("name", `"${name}" is reserved for the key's token`);
+}
+
+/** "insert node ID": the node must belong to the template's project; the value becomes its id. */
+async function nodeValue(db: Db, projectId: number, nodeId: number | null | undefined) {
+  if (nodeId === undefined || nodeId === null) return {};
+  const node = await db
+    .selectFrom("nodes")
+    .select("id")
+    .where("id", "=", nodeId)
+    .where("project_id", "=", projectId)
+    .executeTakeFirst();
+  if (!node) throw badRequest("nodeId", "no such node in this project");
+  return { node_id: node.id, from_node: true, value: String(node.id) };
+}
+
+function fieldConflict(e: unknown): never {
+  if (isUniqueViolation(e)) throw conflict("A field with this name already exists in the template");
+  throw e;
+}
+
+async function fieldWithTemplate(db: Db, principal: Principal, fieldId: number) {
+  const field = await db
+    .selectFrom("api_key_template_fields")
+    .selectAll()
+    .where("id", "=", fieldId)
+    .executeTakeFirst();
+  if (!field) throw notFound("Field");
+  const { template } = await manageTemplate(db, principal, field.template_id).catch((e) => {
+    throw e?.code === "NOT_FOUND" ? notFound("Field") : e;
+  });
+  return { field, template };
+}
+
+async function templateView(db: Db, projectId: number, templateId: number) {
+  return (await templatesOfProject(db, projectId, templateId))[0]!;
+}
+
+export async function addField(db: Db, principal: Principal, input: z.input<typeof addFieldInput>) {
+  const data = parse(addFieldInput, input);
+  const actorId = requireUser(principal);
+  checkName(data.name);
+  const { template } = await manageTemplate(db, principal, data.templateId);
+  const fromNode = await nodeValue(db, template.project_id, data.nodeId);
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      await trx
+        .insertInto("api_key_template_fields")
+        .values({
+          template_id: template.id,
+          name: data.name,
+          description: data.description ?? "",
+          value: data.value ?? "",
+          ...fromNode,
+        })
+        .execute();
+      await recordAudit(trx, {
+        projectId: template.project_id,
+        actorId,
+        action: "template.field_add",
+        target: `${template.name}.${data.name}`,
+      });
+    })
+    .catch(fieldConflict);
+  return templateView(db, template.project_id, template.id);
+}
+
+export async function updateField(db: Db, principal: Principal, input: z.input<typeof updateFieldInput>) {
+  const data = parse(updateFieldInput, input);
+  const actorId = requireUser(principal);
+  checkName(data.name);
+  const { field, template } = await fieldWithTemplate(db, principal, data.fieldId);
+  // typing a value by hand drops the node reference; picking a node sets both
+  const fromNode =
+    data.nodeId !== undefined && data.nodeId !== null
+      ? await nodeValue(db, template.project_id, data.nodeId)
+      : data.value !== undefined || data.nodeId === null
+        ? { node_id: null, from_node: false }
+        : {};
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      await trx
+        .updateTable("api_key_template_fields")
+        .set({
+          ...(data.name !== undefined && { name: data.name }),
+          ...(data.description !== undefined && { description: data.description }),
+          ...(data.value !== undefined && { value: data.value }),
+          ...fromNode,
+        })
+        .where("id", "=", field.id)
+        .execute();
+      await recordAudit(trx, {
+        projectId: template.project_id,
+        actorId,
+        action: "template.field_update",
+        target: `${template.name}.${data.name ?? field.name}`,
+      });
+    })
+    .catch(fieldConflict);
+  return templateView(db, template.project_id, template.id);
+}
+
+export async function removeField(db: Db, principal: Principal, input: z.input<typeof fieldIdInput>) {
+  const { fieldId } = parse(fieldIdInput, input);
+  const actorId = requireUser(principal);
+  const { field, template } = await fieldWithTemplate(db, principal, fieldId);
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom("api_key_template_fields").where("id", "=", field.id).execute();
+    await recordAudit(trx, {
+      projectId: template.project_id,
+      actorId,
+      action: "template.field_remove",
+      target: `${template.name}.${field.name}`,
+    });
+  });
+  return templateView(db, template.project_id, template.id);
+}

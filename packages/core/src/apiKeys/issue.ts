@@ -1,0 +1,89 @@
+import { type Db, sql } from "@keyflow/db";
+import { generateToken, hashToken, type Keyring, tokenStart } from "../crypto";
+import { conflict, isUniqueViolation } from "../errors";
+
+/** Associated data binding an encrypted token to its row. */
+export const tokenAad = (keyId: number) => `api_keys:${keyId}`;
+
+/**
+ * The holder's personal layer for this template: reused on re-approval (their packages stay),
+ * created on first approval.
+ */
+async function personalLayer(db: Db, projectId: number, userId: number, templateId: number) {
+  const previous = await db
+    .selectFrom("api_keys as k")
+    .innerJoin("data_layers as l", "l.id", "k.data_layer_id")
+    .select("l.id")
+    .where("k.user_id", "=", userId)
+    .where("k.template_id", "=", templateId)
+    .orderBy("k.id", "desc")
+    .executeTakeFirst();
+  if (previous) return previous.id;
+  const names = await db
+    .selectFrom("users")
+    .select("users.name as user")
+    .where("users.id", "=", userId)
+    .select((eb) =>
+      eb.selectFrom("api_key_templates").select("name").where("id", "=", templateId).as("template"),
+    )
+    .executeTakeFirstOrThrow();
+  const layer = await db
+    .insertInto("data_layers")
+    .values({
+      project_id: projectId,
+      name: `${names.user} · ${names.template}`,
+      kind: "personal",
+      owner_id: userId,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return layer.id;
+}
+
+/** Issues a key inside the approval transaction; the token is stored hashed and encrypted, never plain. */
+export async function issueKey(
+  db: Db,
+  keyring: Keyring,
+  req: { requestId: number; templateId: number; userId: number; projectId: number },
+) {
+  // an expired key still holds the one-active-key slot: retire it
+  await db
+    .updateTable("api_keys")
+    .set({ revoked_at: new Date(), revoke_reason: "expired" })
+    .where("user_id", "=", req.userId)
+    .where("template_id", "=", req.templateId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", "<=", new Date())
+    .execute();
+  const template = await db
+    .selectFrom("api_key_templates")
+    .select("key_ttl_days")
+    .where("id", "=", req.templateId)
+    .executeTakeFirstOrThrow();
+  const dataLayerId = await personalLayer(db, req.projectId, req.userId, req.templateId);
+  const { rows } = await sql<{ id: number }>`select nextval('api_keys_id_seq')::int as id`.execute(db);
+  const id = rows[0]!.id;
+  const token = generateToken();
+  try {
+    return await db
+      .insertInto("api_keys")
+      .values({
+        id,
+        project_id: req.projectId,
+        template_id: req.templateId,
+        user_id: req.userId,
+        request_id: req.requestId,
+        data_layer_id: dataLayerId,
+        token_hash: hashToken(token),
+        token_encrypted: keyring.encrypt("api_key_token", token, tokenAad(id)),
+        token_start: tokenStart(token),
+        expires_at: template.key_ttl_days ? new Date(Date.now() + template.key_ttl_days * 86_400_000) : null,
+      })
+      .returning(["id", "data_layer_id", "created_at", "expires_at"])
+      .executeTakeFirstOrThrow();
+  } catch (e) {
+    if (isUniqueViolation(e, "api_keys_one_active"))
+      throw conflict("The requester already holds an active key from this template");
+    throw e;
+  }
+}

@@ -1,0 +1,208 @@
+import { type Db, sql } from "@keyflow/db";
+import type { z } from "zod";
+import { resolveAccess } from "../access";
+import { recordAudit } from "../audit";
+import type { Keyring } from "../crypto";
+import { conflict, notFound } from "../errors";
+import { enqueueEmailToUser } from "../mail";
+import { type Principal, requireUser } from "../principal";
+import { parse } from "../validate";
+import { tokenAad } from "./issue";
+import { keyIdInput } from "./schemas";
+import { revokeKeys } from "./templates";
+
+export type KeyState = "active" | "revoked" | "expired";
+
+export function keyState(
+  k: { revoked_at: Date | null; expires_at: Date | null },
+  now = new Date(),
+): KeyState {
+  if (k.revoked_at) return "revoked";
+  if (k.expires_at && k.expires_at <= now) return "expired";
+  return "active";
+}
+
+/** The caller's keys from every project; never the token. */
+export async function myKeys(db: Db, principal: Principal) {
+  const userId = requireUser(principal);
+  const keys = await db
+    .selectFrom("api_keys as k")
+    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
+    .innerJoin("projects as p", "p.id", "k.project_id")
+    .select([
+      "k.id",
+      "k.project_id",
+      "p.name as project_name",
+      "k.template_id",
+      "t.name as template_name",
+      "k.token_start",
+      "k.created_at",
+      "k.expires_at",
+      "k.revoked_at",
+      "k.data_layer_id",
+    ])
+    .where("k.user_id", "=", userId)
+    .orderBy("k.id", "desc")
+    .execute();
+  const fields = keys.length
+    ? await db
+        .selectFrom("api_key_template_fields")
+        .select(["template_id", "name", "value"])
+        .where(
+          "template_id",
+          "in",
+          keys.map((k) => k.template_id),
+        )
+        .orderBy("id")
+        .execute()
+    : [];
+  return keys.map((k) => ({
+    id: k.id,
+    projectId: k.project_id,
+    projectName: k.project_name,
+    templateId: k.template_id,
+    templateName: k.template_name,
+    tokenStart: k.token_start,
+    dataLayerId: k.data_layer_id,
+    state: keyState(k),
+    createdAt: k.created_at,
+    expiresAt: k.expires_at,
+    fields: fields
+      .filter((f) => f.template_id === k.template_id)
+      .map((f) => ({ name: f.name, value: f.value })),
+  }));
+}
+
+/** The holder's own key, or NOT_FOUND (anyone else's key does not exist for them). */
+async function ownKey(db: Db, userId: number, keyId: number) {
+  const key = await db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("id", "=", keyId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  if (!key) throw notFound("API key");
+  return key;
+}
+
+/** The plain token, for its holder only; audited. */
+export async function revealKey(
+  db: Db,
+  principal: Principal,
+  input: z.input<typeof keyIdInput>,
+  keyring: Keyring,
+) {
+  const { keyId } = parse(keyIdInput, input);
+  const userId = requireUser(principal);
+  const key = await ownKey(db, userId, keyId);
+  if (keyState(key) !== "active")
+    throw conflict(`This key is ${keyState(key)}; its token can no longer be used`);
+  await recordAudit(db, {
+    projectId: key.project_id,
+    actorId: userId,
+    action: "key.reveal",
+    target: String(key.id),
+  });
+  return { token: keyring.decrypt("api_key_token", key.token_encrypted, tokenAad(key.id)) };
+}
+
+/** Revocation by the holder or by a manager of the key's project; effective on every API process. */
+export async function revokeKey(db: Db, principal: Principal, input: z.input<typeof keyIdInput>) {
+  const { keyId } = parse(keyIdInput, input);
+  const userId = requireUser(principal);
+  const key = await db
+    .selectFrom("api_keys as k")
+    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
+    .innerJoin("projects as p", "p.id", "k.project_id")
+    .select([
+      "k.id",
+      "k.user_id",
+      "k.project_id",
+      "k.revoked_at",
+      "t.name as template_name",
+      "p.name as project_name",
+    ])
+    .where("k.id", "=", keyId)
+    .executeTakeFirst();
+  if (!key) throw notFound("API key");
+  const isHolder = key.user_id === userId;
+  if (!isHolder) {
+    const access = await resolveAccess(db, principal, key.project_id);
+    if (!access?.has("project_view")) throw notFound("API key");
+    access.require("project_manage");
+  }
+  if (key.revoked_at) throw conflict("This key is already revoked");
+  await db.transaction().execute(async (trx) => {
+    const revoked = await revokeKeys(trx, userId, isHolder ? "revoked by holder" : "revoked by owner", {
+      keyIds: [key.id],
+    });
+    if (revoked.length === 0) throw conflict("This key is already revoked");
+    await recordAudit(trx, {
+      projectId: key.project_id,
+      actorId: userId,
+      action: "key.revoke",
+      target: key.template_name,
+      details: { keyId: key.id, byHolder: isHolder },
+    });
+    if (!isHolder) {
+      await enqueueEmailToUser(trx, key.user_id, "key_revoked", {
+        projectId: key.project_id,
+        projectName: key.project_name,
+        templateName: key.template_name,
+        why: "the project's owner revoked it",
+      });
+    }
+  });
+  return { id: key.id, state: "revoked" as const };
+}
+
+/** Everything the REST data plane needs to authenticate a key, looked up by token hash only. */
+export interface VerifiedKey {
+  keyId: number;
+  userId: number;
+  projectId: number;
+  roleId: number | null;
+  dataLayerId: number;
+  allowSharedLayers: boolean;
+  rateLimitPerMinute: number | null;
+  pricePerRequest: string;
+  expiresAt: Date | null;
+  /** null while usable; otherwise why not */
+  refusal: null | "revoked" | "expired";
+}
+
+export async function findKeyByHash(db: Db, tokenHash: Buffer): Promise<VerifiedKey | null> {
+  const row = await db
+    .selectFrom("api_keys as k")
+    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
+    .innerJoin("projects as p", "p.id", "k.project_id")
+    .select([
+      "k.id",
+      "k.user_id",
+      "k.project_id",
+      "k.data_layer_id",
+      "k.expires_at",
+      "k.revoked_at",
+      "t.role_id",
+      "t.allow_shared_layers",
+      "t.rate_limit_per_minute",
+      "t.price_per_request",
+      sql<boolean>`t.deleted_at is not null or p.deleted_at is not null`.as("gone"),
+    ])
+    .where("k.token_hash", "=", tokenHash)
+    .executeTakeFirst();
+  if (!row) return null;
+  const state = row.gone ? "revoked" : keyState(row);
+  return {
+    keyId: row.id,
+    userId: row.user_id,
+    projectId: row.project_id,
+    roleId: row.role_id,
+    dataLayerId: row.data_layer_id,
+    allowSharedLayers: row.allow_shared_layers,
+    rateLimitPerMinute: row.rate_limit_per_minute,
+    pricePerRequest: row.price_per_request,
+    expiresAt: row.expires_at,
+    refusal: state === "active" ? null : state,
+  };
+}

@@ -1,0 +1,352 @@
+import { type Db, sql } from "@keyflow/db";
+import type { z } from "zod";
+import { loadAccess, resolveAccess } from "../access";
+import { recordAudit } from "../audit";
+import type { Keyring } from "../crypto";
+import { conflict, isUniqueViolation, notFound, tooManyRequests } from "../errors";
+import { enqueueEmail, enqueueEmailToUser } from "../mail";
+import { type Principal, requireUser } from "../principal";
+import { parse } from "../validate";
+import { issueKey } from "./issue";
+import { listRequestsInput, rejectInput, requestIdInput, requestKeyInput } from "./schemas";
+
+const DAILY_REQUESTS_PER_PROJECT = 10;
+const REJECTION_COOLDOWN_MS = 24 * 3600_000;
+
+/**
+ * A live template the caller may request: they can view the project, or it is public and they are
+ * signed in. Anything else is NOT_FOUND.
+ */
+async function requestableTemplate(db: Db, principal: Principal, templateId: number) {
+  const t = await db
+    .selectFrom("api_key_templates as t")
+    .innerJoin("projects as p", "p.id", "t.project_id")
+    .select(["t.id", "t.name", "t.project_id", "p.name as project_name", "p.is_public"])
+    .where("t.id", "=", templateId)
+    .where("t.deleted_at", "is", null)
+    .where("p.deleted_at", "is", null)
+    .executeTakeFirst();
+  if (!t) throw notFound("API key template");
+  const access = await resolveAccess(db, principal, t.project_id);
+  if (!access?.has("project_view") && !t.is_public) throw notFound("API key template");
+  return t;
+}
+
+async function assertMayRequest(db: Db, userId: number, projectId: number, templateId: number) {
+  const active = await db
+    .selectFrom("api_keys")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("template_id", "=", templateId)
+    .where("revoked_at", "is", null)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", new Date())]))
+    .executeTakeFirst();
+  if (active) throw conflict("You already hold an active key from this template");
+
+  const rejected = await db
+    .selectFrom("key_requests")
+    .select("decided_at")
+    .where("user_id", "=", userId)
+    .where("template_id", "=", templateId)
+    .where("status", "=", "rejected")
+    .where("decided_at", ">", new Date(Date.now() - REJECTION_COOLDOWN_MS))
+    .orderBy("decided_at", "desc")
+    .executeTakeFirst();
+  if (rejected?.decided_at) {
+    const retryAt = new Date(rejected.decided_at.getTime() + REJECTION_COOLDOWN_MS);
+    throw tooManyRequests(
+      `Your last request was rejected; you can ask again after ${retryAt.toISOString()}`,
+      Math.ceil((retryAt.getTime() - Date.now()) / 1000),
+    );
+  }
+
+  const today = await db
+    .selectFrom("key_requests")
+    .select(sql<number>`count(*)`.as("n"))
+    .where("user_id", "=", userId)
+    .where("project_id", "=", projectId)
+    .where("created_at", ">", new Date(Date.now() - 24 * 3600_000))
+    .executeTakeFirstOrThrow();
+  if (today.n >= DAILY_REQUESTS_PER_PROJECT) {
+    throw tooManyRequests(
+      `At most ${DAILY_REQUESTS_PER_PROJECT} key requests per project per day; try again tomorrow`,
+      3600,
+    );
+  }
+}
+
+/** Members holding project_manage: they are told about new requests. */
+async function managers(db: Db, projectId: number) {
+  return db
+    .selectFrom("member_roles as mr")
+    .innerJoin("roles as r", "r.id", "mr.role_id")
+    .innerJoin("users as u", "u.id", "mr.user_id")
+    .select(["u.id", "u.email"])
+    .distinct()
+    .where("mr.project_id", "=", projectId)
+    .where(sql<boolean>`'project_manage' = any(r.permissions)`)
+    .execute();
+}
+
+/** Asks for a key. A second request while one is pending returns the pending one. */
+export async function requestKey(db: Db, principal: Principal, input: z.input<typeof requestKeyInput>) {
+  const data = parse(requestKeyInput, input);
+  const userId = requireUser(principal);
+  const t = await requestableTemplate(db, principal, data.templateId);
+  const pending = await db
+    .selectFrom("key_requests")
+    .select(["id", "status", "created_at"])
+    .where("user_id", "=", userId)
+    .where("template_id", "=", t.id)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+  if (pending) return { id: pending.id, status: pending.status, createdAt: pending.created_at };
+  await assertMayRequest(db, userId, t.project_id, t.id);
+
+  return db
+    .transaction()
+    .execute(async (trx) => {
+      const req = await trx
+        .insertInto("key_requests")
+        .values({
+          project_id: t.project_id,
+          template_id: t.id,
+          user_id: userId,
+          message: data.message?.trim() ?? "",
+          status: "pending",
+        })
+        .returning(["id", "status", "created_at"])
+        .executeTakeFirstOrThrow();
+      const requester = await trx
+        .selectFrom("users")
+        .select(["name", "email"])
+        .where("id", "=", userId)
+        .executeTakeFirstOrThrow();
+      const recipients = await managers(trx, t.project_id);
+      for (const m of recipients) {
+        await enqueueEmail(trx, {
+          to: m.email,
+          template: "key_requested",
+          data: {
+            projectId: t.project_id,
+            projectName: t.project_name,
+            templateName: t.name,
+            requesterName: requester.name,
+            requesterEmail: requester.email,
+            message: data.message?.trim() ?? "",
+          },
+        });
+      }
+      await recordAudit(trx, {
+        projectId: t.project_id,
+        actorId: userId,
+        action: "key.request",
+        target: t.name,
+        details: {
+          requestId: req.id,
+          notified: recipients.length,
+          ...(recipients.length === 0 && { note: "no member holds project_manage" }),
+        },
+      });
+      return { id: req.id, status: req.status, createdAt: req.created_at };
+    })
+    .catch(async (e) => {
+      // a concurrent duplicate lost the race for the one-pending index: answer like the winner
+      if (isUniqueViolation(e, "key_requests_one_pending")) {
+        const winner = await db
+          .selectFrom("key_requests")
+          .select(["id", "status", "created_at"])
+          .where("user_id", "=", userId)
+          .where("template_id", "=", t.id)
+          .where("status", "=", "pending")
+          .executeTakeFirstOrThrow();
+        return { id: winner.id, status: winner.status, createdAt: winner.created_at };
+      }
+      throw e;
+    });
+}
+
+/** Explains why a conditional update on a request matched nothing. */
+async function alreadyDecided(db: Db, requestId: number) {
+  const r = await db
+    .selectFrom("key_requests as k")
+    .leftJoin("users as u", "u.id", "k.decided_by")
+    .select(["k.status", "u.name"])
+    .where("k.id", "=", requestId)
+    .executeTakeFirst();
+  return conflict(
+    r
+      ? `This request was already ${r.status}${r.name ? ` by ${r.name}` : ""}`
+      : "This request no longer exists",
+  );
+}
+
+export async function withdrawRequest(db: Db, principal: Principal, input: z.input<typeof requestIdInput>) {
+  const { requestId } = parse(requestIdInput, input);
+  const userId = requireUser(principal);
+  const mine = await db
+    .selectFrom("key_requests")
+    .select(["id", "project_id", "template_id"])
+    .where("id", "=", requestId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  if (!mine) throw notFound("Request");
+  return db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable("key_requests")
+      .set({ status: "withdrawn", decided_by: userId, decided_at: new Date() })
+      .where("id", "=", requestId)
+      .where("status", "=", "pending")
+      .returning("id")
+      .executeTakeFirst();
+    if (!r) throw await alreadyDecided(trx, requestId);
+    await recordAudit(trx, {
+      projectId: mine.project_id,
+      actorId: userId,
+      action: "key.withdraw",
+      target: String(requestId),
+    });
+    return { id: requestId, status: "withdrawn" as const };
+  });
+}
+
+export async function listRequests(db: Db, principal: Principal, input: z.input<typeof listRequestsInput>) {
+  const data = parse(listRequestsInput, input);
+  (await loadAccess(db, principal, data.projectId)).require("project_manage");
+  let q = db
+    .selectFrom("key_requests as k")
+    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
+    .innerJoin("users as u", "u.id", "k.user_id")
+    .select([
+      "k.id",
+      "k.template_id",
+      "t.name as template_name",
+      "u.id as user_id",
+      "u.name as user_name",
+      "u.email as user_email",
+      "k.message",
+      "k.status",
+      "k.reason",
+      "k.created_at",
+      "k.decided_at",
+    ])
+    .where("k.project_id", "=", data.projectId);
+  if (data.status) q = q.where("k.status", "=", data.status);
+  const rows = await q.orderBy("k.id", "desc").limit(500).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    templateId: r.template_id,
+    templateName: r.template_name,
+    user: { id: r.user_id, name: r.user_name, email: r.user_email },
+    message: r.message,
+    status: r.status,
+    reason: r.reason,
+    createdAt: r.created_at,
+    decidedAt: r.decided_at,
+  }));
+}
+
+/** A request of a project the caller manages; NOT_FOUND otherwise. */
+async function managedRequest(db: Db, principal: Principal, requestId: number) {
+  const r = await db
+    .selectFrom("key_requests as k")
+    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
+    .innerJoin("projects as p", "p.id", "k.project_id")
+    .select([
+      "k.id",
+      "k.project_id",
+      "k.template_id",
+      "k.user_id",
+      "t.name as template_name",
+      "p.name as project_name",
+    ])
+    .where("k.id", "=", requestId)
+    .executeTakeFirst();
+  if (!r) throw notFound("Request");
+  const access = await loadAccess(db, principal, r.project_id).catch(() => {
+    throw notFound("Request");
+  });
+  access.require("project_manage");
+  return r;
+}
+
+/**
+ * Approves in one transaction: the request becomes approved, a key is issued with the holder's
+ * personal data layer, the audit entry is written and the e-mail queued.
+ */
+export async function approveRequest(
+  db: Db,
+  principal: Principal,
+  input: z.input<typeof requestIdInput>,
+  keyring: Keyring,
+) {
+  const { requestId } = parse(requestIdInput, input);
+  const actorId = requireUser(principal);
+  const r = await managedRequest(db, principal, requestId);
+  return db.transaction().execute(async (trx) => {
+    const approved = await trx
+      .updateTable("key_requests")
+      .set({ status: "approved", decided_by: actorId, decided_at: new Date() })
+      .where("id", "=", requestId)
+      .where("status", "=", "pending")
+      .returning("id")
+      .executeTakeFirst();
+    if (!approved) throw await alreadyDecided(trx, requestId);
+    const key = await issueKey(trx, keyring, {
+      requestId,
+      templateId: r.template_id,
+      userId: r.user_id,
+      projectId: r.project_id,
+    });
+    await recordAudit(trx, {
+      projectId: r.project_id,
+      actorId,
+      action: "key.approve",
+      target: r.template_name,
+      details: { requestId, userId: r.user_id },
+    });
+    await recordAudit(trx, {
+      projectId: r.project_id,
+      actorId,
+      action: "key.issue",
+      target: r.template_name,
+      details: { keyId: key.id, userId: r.user_id },
+    });
+    await enqueueEmailToUser(trx, r.user_id, "key_approved", {
+      projectId: r.project_id,
+      projectName: r.project_name,
+      templateName: r.template_name,
+    });
+    return { requestId, keyId: key.id };
+  });
+}
+
+export async function rejectRequest(db: Db, principal: Principal, input: z.input<typeof rejectInput>) {
+  const { requestId, reason } = parse(rejectInput, input);
+  const actorId = requireUser(principal);
+  const r = await managedRequest(db, principal, requestId);
+  return db.transaction().execute(async (trx) => {
+    const rejected = await trx
+      .updateTable("key_requests")
+      .set({ status: "rejected", reason: reason?.trim() ?? "", decided_by: actorId, decided_at: new Date() })
+      .where("id", "=", requestId)
+      .where("status", "=", "pending")
+      .returning("id")
+      .executeTakeFirst();
+    if (!rejected) throw await alreadyDecided(trx, requestId);
+    await recordAudit(trx, {
+      projectId: r.project_id,
+      actorId,
+      action: "key.reject",
+      target: r.template_name,
+      details: { requestId, reason },
+    });
+    await enqueueEmailToUser(trx, r.user_id, "key_rejected", {
+      projectId: r.project_id,
+      projectName: r.project_name,
+      templateName: r.template_name,
+      reason: reason?.trim() ?? "",
+    });
+    return { id: requestId, status: "rejected" as const };
+  });
+}

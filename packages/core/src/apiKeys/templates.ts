@@ -1,0 +1,329 @@
+import type { Db } from "@keyflow/db";
+import type { z } from "zod";
+import { loadAccess } from "../access";
+import { recordAudit } from "../audit";
+import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
+import { enqueueEmailToUser } from "../mail";
+import { DATA_PLANE_PERMISSIONS, type ProjectPermission } from "../permissions";
+import { type Principal, requireUser } from "../principal";
+import { projectIdInput } from "../projects/schemas";
+import { parse } from "../validate";
+import { keysChanged } from "./invalidation";
+import { createTemplateInput, templateIdInput, updateTemplateInput } from "./schemas";
+import { assertTemplateRoles } from "./templateRule";
+
+/** The fields the RnDFlow client's get_server(prefix) reads, suggested on every new template. */
+export const RECOMMENDED_FIELDS = [
+  { name: "project", description: "Id of this project" },
+  { name: "input", description: "Id of the node that receives data packages" },
+  { name: "output", description: "Id of the node results are taken from" },
+] as const;
+
+export interface TemplateView {
+  id: number;
+  projectId: number;
+  name: string;
+  description: string;
+  roleId: number | null;
+  roleName: string;
+  pricePerRequest: string;
+  rateLimitPerMinute: number | null;
+  keyTtlDays: number | null;
+  allowSharedLayers: boolean;
+  createdAt: Date;
+  fields: {
+    id: number;
+    name: string;
+    description: string;
+    value: string;
+    nodeId: number | null;
+    nodeDeleted: boolean;
+  }[];
+  warnings: string[];
+}
+
+/** A live template and the caller's access to its project; NOT_FOUND when the project is not visible. */
+export async function templateWithAccess(db: Db, principal: Principal, templateId: number) {
+  const template = await db
+    .selectFrom("api_key_templates")
+    .selectAll()
+    .where("id", "=", templateId)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+  if (!template) throw notFound("API key template");
+  const access = await loadAccess(db, principal, template.project_id).catch(() => {
+    throw notFound("API key template");
+  });
+  return { template, access };
+}
+
+export async function manageTemplate(db: Db, principal: Principal, templateId: number) {
+  const found = await templateWithAccess(db, principal, templateId);
+  found.access.require("project_manage");
+  return found;
+}
+
+async function roleOfProject(db: Db, projectId: number, roleId: number) {
+  const role = await db
+    .selectFrom("roles")
+    .select(["id", "name"])
+    .where("id", "=", roleId)
+    .where("project_id", "=", projectId)
+    .executeTakeFirst();
+  if (!role) throw badRequest("roleId", "no such role in this project");
+  return role;
+}
+
+export async function templatesOfProject(
+  db: Db,
+  projectId: number,
+  templateId?: number,
+): Promise<TemplateView[]> {
+  let q = db
+    .selectFrom("api_key_templates as t")
+    .leftJoin("roles as r", "r.id", "t.role_id")
+    .select([
+      "t.id",
+      "t.project_id",
+      "t.name",
+      "t.description",
+      "t.role_id",
+      "r.name as role_name",
+      "r.permissions",
+      "t.price_per_request",
+      "t.rate_limit_per_minute",
+      "t.key_ttl_days",
+      "t.allow_shared_layers",
+      "t.created_at",
+    ])
+    .where("t.project_id", "=", projectId)
+    .where("t.deleted_at", "is", null);
+  if (templateId !== undefined) q = q.where("t.id", "=", templateId);
+  const rows = await q.orderBy("t.id").execute();
+  if (rows.length === 0) return [];
+  const fields = await db
+    .selectFrom("api_key_template_fields")
+    .select(["id", "template_id", "name", "description", "value", "node_id", "from_node"])
+    .where(
+      "template_id",
+      "in",
+      rows.map((r) => r.id),
+    )
+    .orderBy("id")
+    .execute();
+  return rows.map((t) => {
+    const own = fields
+      .filter((f) => f.template_id === t.id)
+      .map((f) => ({
+        id: f.id,
+        name: f.name,
+        description: f.description,
+        value: f.value,
+        nodeId: f.node_id,
+        nodeDeleted: f.from_node && f.node_id === null,
+      }));
+    return {
+      id: t.id,
+      projectId: t.project_id,
+      name: t.name,
+      description: t.description,
+      roleId: t.role_id,
+      roleName: t.role_name ?? "",
+      pricePerRequest: t.price_per_request,
+      rateLimitPerMinute: t.rate_limit_per_minute,
+      keyTtlDays: t.key_ttl_days,
+      allowSharedLayers: t.allow_shared_layers,
+      createdAt: t.created_at,
+      fields: own,
+      warnings: templateWarnings(own, t.permissions ?? []),
+    };
+  });
+}
+
+function templateWarnings(fields: TemplateView["fields"], rolePermissions: string[]): string[] {
+  const warnings: string[] = [];
+  for (const { name } of RECOMMENDED_FIELDS) {
+    const f = fields.find((x) => x.name === name);
+    if (!f || f.value.trim() === "") {
+      warnings.push(
+        `Field "${name}" is ${f ? "empty" : "missing"}: the RnDFlow client's get_server(prefix) needs project, input and output`,
+      );
+    }
+  }
+  for (const f of fields)
+    if (f.nodeDeleted) warnings.push(`Field "${f.name}" refers to a node that was deleted`);
+  const unusable = rolePermissions.filter((p) => !DATA_PLANE_PERMISSIONS.has(p as ProjectPermission));
+  if (unusable.length > 0) {
+    warnings.push(
+      `The role grants ${unusable.join(", ")}, which API keys cannot use (keys reach only the REST data plane)`,
+    );
+  }
+  return warnings;
+}
+
+export async function listTemplates(db: Db, principal: Principal, input: z.input<typeof projectIdInput>) {
+  const { projectId } = parse(projectIdInput, input);
+  (await loadAccess(db, principal, projectId)).require("project_manage");
+  return templatesOfProject(db, projectId);
+}
+
+function nameConflict(e: unknown): never {
+  if (isUniqueViolation(e, "api_key_templates_name_key"))
+    throw conflict("A template with this name already exists in the project");
+  throw e;
+}
+
+/** Creates a template with the recommended project / input / output fields (project prefilled). */
+export async function createTemplate(
+  db: Db,
+  principal: Principal,
+  input: z.input<typeof createTemplateInput>,
+) {
+  const data = parse(createTemplateInput, input);
+  const actorId = requireUser(principal);
+  (await loadAccess(db, principal, data.projectId)).require("project_manage");
+  await roleOfProject(db, data.projectId, data.roleId);
+  const id = await db
+    .transaction()
+    .execute(async (trx) => {
+      const t = await trx
+        .insertInto("api_key_templates")
+        .values({ project_id: data.projectId, name: data.name, role_id: data.roleId })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto("api_key_template_fields")
+        .values(
+          RECOMMENDED_FIELDS.map((f) => ({
+            template_id: t.id,
+            name: f.name,
+            description: f.description,
+            value: f.name === "project" ? String(data.projectId) : "",
+          })),
+        )
+        .execute();
+      await assertTemplateRoles(trx, data.projectId);
+      await recordAudit(trx, {
+        projectId: data.projectId,
+        actorId,
+        action: "template.create",
+        target: data.name,
+        details: { roleId: data.roleId },
+      });
+      return t.id;
+    })
+    .catch(nameConflict);
+  return (await templatesOfProject(db, data.projectId, id))[0]!;
+}
+
+export async function updateTemplate(
+  db: Db,
+  principal: Principal,
+  input: z.input<typeof updateTemplateInput>,
+) {
+  const data = parse(updateTemplateInput, input);
+  const actorId = requireUser(principal);
+  const { template } = await manageTemplate(db, principal, data.templateId);
+  if (data.roleId !== undefined) await roleOfProject(db, template.project_id, data.roleId);
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      await trx
+        .updateTable("api_key_templates")
+        .set({
+          ...(data.name !== undefined && { name: data.name }),
+          ...(data.description !== undefined && { description: data.description }),
+          ...(data.roleId !== undefined && { role_id: data.roleId }),
+          ...(data.pricePerRequest !== undefined && { price_per_request: data.pricePerRequest }),
+          ...(data.rateLimitPerMinute !== undefined && { rate_limit_per_minute: data.rateLimitPerMinute }),
+          ...(data.keyTtlDays !== undefined && { key_ttl_days: data.keyTtlDays }),
+          ...(data.allowSharedLayers !== undefined && { allow_shared_layers: data.allowSharedLayers }),
+        })
+        .where("id", "=", template.id)
+        .execute();
+      await assertTemplateRoles(trx, template.project_id);
+      const { templateId: _, ...changes } = data;
+      await recordAudit(trx, {
+        projectId: template.project_id,
+        actorId,
+        action: "template.update",
+        target: data.name ?? template.name,
+        details: changes,
+      });
+      // role, price, limit and layer access are read by the key cache
+      await keysChanged(trx, { projectId: template.project_id });
+    })
+    .catch(nameConflict);
+  return (await templatesOfProject(db, template.project_id, template.id))[0]!;
+}
+
+/**
+ * Soft delete, freeing the name: pending requests are cancelled and issued keys revoked (people
+ * e-mailed); statistics stay.
+ */
+export async function deleteTemplate(db: Db, principal: Principal, input: z.input<typeof templateIdInput>) {
+  const { templateId } = parse(templateIdInput, input);
+  const actorId = requireUser(principal);
+  const { template } = await manageTemplate(db, principal, templateId);
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("api_key_templates")
+      .set({ deleted_at: new Date() })
+      .where("id", "=", template.id)
+      .execute();
+    const project = await trx
+      .selectFrom("projects")
+      .select("name")
+      .where("id", "=", template.project_id)
+      .executeTakeFirstOrThrow();
+    const mailData = {
+      projectId: template.project_id,
+      projectName: project.name,
+      templateName: template.name,
+    };
+    const cancelled = await trx
+      .updateTable("key_requests")
+      .set({ status: "cancelled", decided_by: actorId, decided_at: new Date() })
+      .where("template_id", "=", template.id)
+      .where("status", "=", "pending")
+      .returning("user_id")
+      .execute();
+    for (const r of cancelled) await enqueueEmailToUser(trx, r.user_id, "key_request_cancelled", mailData);
+    const revoked = await revokeKeys(trx, actorId, "template deleted", { templateId: template.id });
+    for (const k of revoked)
+      await enqueueEmailToUser(trx, k.user_id, "key_revoked", {
+        ...mailData,
+        why: "its template was deleted",
+      });
+    await recordAudit(trx, {
+      projectId: template.project_id,
+      actorId,
+      action: "template.delete",
+      target: template.name,
+      details: { cancelledRequests: cancelled.length, revokedKeys: revoked.length },
+    });
+  });
+  return { id: template.id };
+}
+
+export interface KeyFilter {
+  keyIds?: number[];
+  templateId?: number;
+  projectId?: number;
+  userId?: number;
+}
+
+/** Revokes the active keys matching every given filter, tells every key cache, returns them. */
+export async function revokeKeys(db: Db, actorId: number | null, reason: string, filter: KeyFilter) {
+  let q = db
+    .updateTable("api_keys")
+    .set({ revoked_at: new Date(), revoked_by: actorId, revoke_reason: reason })
+    .where("revoked_at", "is", null);
+  if (filter.keyIds) q = q.where("id", "in", filter.keyIds.length > 0 ? filter.keyIds : [-1]);
+  if (filter.templateId !== undefined) q = q.where("template_id", "=", filter.templateId);
+  if (filter.projectId !== undefined) q = q.where("project_id", "=", filter.projectId);
+  if (filter.userId !== undefined) q = q.where("user_id", "=", filter.userId);
+  const keys = await q.returning(["id", "user_id", "project_id", "template_id"]).execute();
+  if (keys.length > 0) await keysChanged(db, { keyIds: keys.map((k) => k.id) });
+  return keys;
+}

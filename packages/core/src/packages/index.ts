@@ -1,0 +1,199 @@
+import type { Db } from "@keyflow/db";
+import type { z } from "zod";
+import { loadNodeAccess } from "../access";
+import { requireLayer } from "../dataLayers";
+import { badRequest, notFound } from "../errors";
+import { type Principal, principalUserId } from "../principal";
+import { loadAccessAs } from "../scoped";
+import { parse } from "../validate";
+import { insertPackage, type PackageFileRef, type PackageRow } from "./propagate";
+import { createPackageInput, packageIdInput, searchPackagesInput } from "./schemas";
+
+export { type BlobStore, pgBlobStore, sha256Hex } from "./blobStore";
+export {
+  type InsertResult,
+  insertPackage,
+  MAX_DEPTH,
+  MAX_DESCENDANTS,
+  matchLabelFilter,
+  type NewPackage,
+  onPackageArrived,
+  type PackageRow,
+} from "./propagate";
+export { createPackageInput, packageIdInput, searchPackagesInput } from "./schemas";
+
+/** The package JSON of the RnDFlow client, used by tRPC and REST alike (SPEC §5). */
+export interface PackageJson {
+  id: number;
+  label: string;
+  fields: { name: string; value: unknown }[];
+  master_id: number;
+  parent_id: number | null;
+  node_id: number;
+  data_layer_id: number;
+  created_at: Date;
+}
+
+export function serializePackage(p: PackageRow): PackageJson {
+  return {
+    id: p.id,
+    label: p.label,
+    fields: Object.entries(p.fields).map(([name, value]) => ({ name, value })),
+    master_id: p.master_id,
+    parent_id: p.parent_id,
+    node_id: p.node_id,
+    data_layer_id: p.data_layer_id,
+    created_at: p.created_at,
+  };
+}
+
+/**
+ * Files named by content hash must be stored already; they are locked (key share) so a blob
+ * cleanup cannot remove them before the package commits.
+ */
+async function resolveFiles(
+  trx: Db,
+  files: z.output<typeof createPackageInput>["files"] = [],
+): Promise<PackageFileRef[]> {
+  if (files.length === 0) return [];
+  const seen = new Set<string>();
+  files.forEach((f, i) => {
+    if (seen.has(f.name)) throw badRequest(`files.${i}.name`, "is used twice in this package");
+    seen.add(f.name);
+  });
+  const blobs = await trx
+    .selectFrom("blobs")
+    .select(["hash", "size"])
+    .where(
+      "hash",
+      "in",
+      files.map((f) => f.contentHash),
+    )
+    .forKeyShare()
+    .execute();
+  return files.map((f, i) => {
+    const blob = blobs.find((b) => b.hash === f.contentHash);
+    if (!blob) throw badRequest(`files.${i}.contentHash`, "no uploaded object has this hash");
+    return {
+      name: f.name,
+      blobHash: f.contentHash,
+      type: f.type ?? "file",
+      isExecutable: f.isExecutable ?? false,
+      size: Number(blob.size),
+    };
+  });
+}
+
+/** A package created from outside (UI, REST): its own master, pushed along the node's links. */
+export async function createPackage(
+  db: Db,
+  principal: Principal,
+  input: z.input<typeof createPackageInput>,
+): Promise<PackageJson> {
+  const data = parse(createPackageInput, input);
+  const { access, node } = await loadNodeAccess(db, principal, data.nodeId);
+  access.requireOnNode("package_create", node.id);
+  await requireLayer(db, access, data.dataLayerId, "write");
+  return db
+    .transaction()
+    .execute(async (trx) => {
+      const result = await insertPackage(trx, {
+        origin: "external",
+        nodeId: node.id,
+        dataLayerId: data.dataLayerId,
+        label: data.label ?? "",
+        fields: data.fields ?? {},
+        files: await resolveFiles(trx, data.files),
+        createdBy: principalUserId(principal),
+      });
+      return serializePackage(result.package);
+    })
+    .catch((e) => {
+      // the node or layer was deleted meanwhile (foreign key violation): as if it never existed
+      if ((e as { code?: string }).code === "23503") throw notFound("Node or data layer");
+      throw e;
+    });
+}
+
+/** Packages of a node in a layer, newest first, optionally of one lineage (`masterId`). */
+export async function searchPackages(
+  db: Db,
+  principal: Principal,
+  input: z.input<typeof searchPackagesInput>,
+): Promise<{ total: number; items: PackageJson[] }> {
+  const data = parse(searchPackagesInput, input);
+  const { access, node } = await loadNodeAccess(db, principal, data.nodeId);
+  await requireLayer(db, access, data.dataLayerId, "read");
+  access.requireOnNode("package_view", node.id);
+  const page = data.page ?? 1;
+  const pageSize = data.pageSize ?? 10;
+  let q = db
+    .selectFrom("packages")
+    .where("node_id", "=", node.id)
+    .where("data_layer_id", "=", data.dataLayerId);
+  if (data.masterId != null) q = q.where("master_id", "=", data.masterId);
+  const [count, rows] = await Promise.all([
+    q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    q
+      .selectAll()
+      .orderBy("id", "desc")
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute(),
+  ]);
+  return { total: Number(count.n), items: rows.map(serializePackage) };
+}
+
+/**
+ * A package the caller may view: NOT_FOUND when it is missing, in an invisible project or in a
+ * layer they may not read (another user's personal layer); FORBIDDEN without `package_view`.
+ */
+async function loadPackage(db: Db, principal: Principal, input: z.input<typeof packageIdInput>) {
+  const { packageId, nodeId } = parse(packageIdInput, input);
+  const pkg = await db.selectFrom("packages").selectAll().where("id", "=", packageId).executeTakeFirst();
+  if (!pkg || (nodeId !== undefined && pkg.node_id !== nodeId)) throw notFound("Package");
+  const access = await loadAccessAs(db, principal, pkg.project_id, "Package");
+  await requireLayer(db, access, pkg.data_layer_id, "read").catch(() => {
+    throw notFound("Package");
+  });
+  access.requireOnNode("package_view", pkg.node_id);
+  return pkg;
+}
+
+export async function getPackage(
+  db: Db,
+  principal: Principal,
+  input: z.input<typeof packageIdInput>,
+): Promise<PackageJson> {
+  return serializePackage(await loadPackage(db, principal, input));
+}
+
+export interface PackageFileView {
+  name: string;
+  contentHash: string;
+  size: number;
+  type: string;
+  isExecutable: boolean;
+}
+
+/** File metadata only: bytes are served by hash (REST signs short-lived download URLs). */
+export async function listPackageFiles(
+  db: Db,
+  principal: Principal,
+  input: z.input<typeof packageIdInput>,
+): Promise<PackageFileView[]> {
+  const pkg = await loadPackage(db, principal, input);
+  const rows = await db
+    .selectFrom("package_files")
+    .select(["name", "blob_hash", "size", "type", "is_executable"])
+    .where("package_id", "=", pkg.id)
+    .orderBy("name")
+    .execute();
+  return rows.map((r) => ({
+    name: r.name,
+    contentHash: r.blob_hash,
+    size: Number(r.size),
+    type: r.type,
+    isExecutable: r.is_executable,
+  }));
+}

@@ -1,0 +1,230 @@
+import { type Db, type PackagesTable, type Selectable, sql } from "@keyflow/db";
+import { badRequest, conflict } from "../errors";
+import { withSavepoint } from "../savepoint";
+
+export type PackageRow = Selectable<PackagesTable>;
+
+/** Hard bounds of one lineage (SPEC §11): nodes passed through, and packages per master. */
+export const MAX_DEPTH = 64;
+export const MAX_DESCENDANTS = 10_000;
+export const FILTER_TIMEOUT_MS = 200;
+
+export type FilterResult = { ok: true; match: boolean } | { ok: false; message: string };
+
+/**
+ * Matches a label against a link's PostgreSQL regex, as a bind parameter, under a statement
+ * timeout and inside a savepoint: an invalid or too slow regex is reported, never thrown, and the
+ * caller's transaction (and its statement_timeout) is left as it was.
+ */
+export async function matchLabelFilter(db: Db, filter: string, label: string): Promise<FilterResult> {
+  const r = await withSavepoint(
+    db,
+    async (trx) => {
+      await sql`select set_config('statement_timeout', ${`${FILTER_TIMEOUT_MS}ms`}, true)`.execute(trx);
+      const row = await sql<{ m: boolean }>`select ${label}::text ~ ${filter}::text as m`.execute(trx);
+      return row.rows[0]?.m === true;
+    },
+    { keep: false },
+  );
+  if (r.ok) return { ok: true, match: r.value };
+  const e = r.error as { code?: string; message?: string };
+  if (e.code === "57014") return { ok: false, message: `matching took longer than ${FILTER_TIMEOUT_MS} ms` };
+  // 2201B invalid_regular_expression; other data exceptions (class 22) and program limits (54)
+  if (e.code === "2201B" || e.code?.startsWith("22") || e.code?.startsWith("54"))
+    return { ok: false, message: e.message ?? "invalid regular expression" };
+  throw r.error;
+}
+
+/**
+ * THE hook point for the job executor: called in the inserting transaction for every package
+ * that arrives in a node (created there from outside, or pushed there), never for a job's own
+ * outputs. Data nodes just store packages. For an active compute node the executor will insert
+ * the `jobs` row (UNIQUE(node, package), so it runs once) and queue the graphile-worker job here.
+ */
+export async function onPackageArrived(
+  _trx: Db,
+  _pkg: PackageRow,
+  node: { id: number; kind: "data" | "compute" },
+): Promise<void> {
+  if (node.kind === "data") return;
+  // compute nodes: executor not built yet (see above)
+}
+
+export interface PackageFileRef {
+  name: string;
+  blobHash: string;
+  type: string;
+  isExecutable: boolean;
+  size: number;
+}
+
+export type NewPackage = {
+  nodeId: number;
+  dataLayerId: number;
+  label: string;
+  fields: Record<string, unknown>;
+  files: PackageFileRef[];
+  createdBy: number | null;
+} & (
+  | { origin: "external" }
+  /** A job output: same master as its input package, which becomes its parent. */
+  | { origin: "job"; parentId: number }
+);
+
+export interface PushSkip {
+  linkId: number;
+  fromPackageId: number;
+  reason: "depth" | "descendants" | "filter_error";
+}
+
+export interface InsertResult {
+  package: PackageRow;
+  /** Copies made along push links, in BFS order. */
+  pushed: PackageRow[];
+  /** Pushes refused by the graph bounds or a broken filter, for the caller to log. */
+  skipped: PushSkip[];
+}
+
+/**
+ * Inserts a package and, in the same transaction (pass one), pushes it along the node's push
+ * links, breadth first. Reused by the UI / REST entry points and by the job executor.
+ */
+export async function insertPackage(trx: Db, input: NewPackage): Promise<InsertResult> {
+  const node = await trx
+    .selectFrom("nodes as n")
+    .innerJoin("data_layers as d", "d.project_id", "n.project_id")
+    .select(["n.project_id", "n.kind"])
+    .where("n.id", "=", input.nodeId)
+    .where("d.id", "=", input.dataLayerId)
+    .executeTakeFirst();
+  if (!node) throw badRequest("dataLayerId", "is not a data layer of this node's project");
+  const fields = JSON.stringify(input.fields);
+
+  let pkg: PackageRow | undefined;
+  if (input.origin === "external") {
+    // its own master: take the id first so master_id can be set in the same INSERT
+    pkg = (
+      await sql<PackageRow>`
+        with n as (select nextval(pg_get_serial_sequence('packages', 'id'))::int as id)
+        insert into packages (id, project_id, node_id, data_layer_id, label, fields, master_id,
+          parent_id, origin, node_path, created_by)
+        select n.id, ${node.project_id}, ${input.nodeId}, ${input.dataLayerId}, ${input.label},
+          ${fields}::jsonb, n.id, null, 'external', array[${input.nodeId}::int], ${input.createdBy}
+        from n
+        returning *`.execute(trx)
+    ).rows[0];
+  } else {
+    const parent = await trx
+      .selectFrom("packages")
+      .select(["master_id"])
+      .where("id", "=", input.parentId)
+      .executeTakeFirst();
+    if (parent && (await countLineage(trx, parent.master_id)) >= MAX_DESCENDANTS)
+      throw conflict(`Master package ${parent.master_id} reached ${MAX_DESCENDANTS} descendants`);
+    pkg = (
+      await sql<PackageRow>`
+        insert into packages (project_id, node_id, data_layer_id, label, fields, master_id,
+          parent_id, origin, node_path, created_by)
+        select ${node.project_id}, ${input.nodeId}, ${input.dataLayerId}, ${input.label},
+          ${fields}::jsonb, p.master_id, p.id, 'job', p.node_path, ${input.createdBy}
+        from packages p where p.id = ${input.parentId}
+        returning *`.execute(trx)
+    ).rows[0];
+  }
+  if (!pkg) throw badRequest("parentId", "no such package");
+
+  if (input.files.length > 0) {
+    await trx
+      .insertInto("package_files")
+      .values(
+        input.files.map((f) => ({
+          package_id: pkg.id,
+          name: f.name,
+          blob_hash: f.blobHash,
+          type: f.type,
+          is_executable: f.isExecutable,
+          size: f.size,
+        })),
+      )
+      .execute();
+  }
+  if (input.origin === "external") await onPackageArrived(trx, pkg, { id: input.nodeId, kind: node.kind });
+  return { package: pkg, ...(await propagate(trx, pkg)) };
+}
+
+async function countLineage(trx: Db, masterId: number): Promise<number> {
+  const r = await trx
+    .selectFrom("packages")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("master_id", "=", masterId)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Breadth-first copies of `start` along push links; see insertPackage. */
+async function propagate(trx: Db, start: PackageRow): Promise<Omit<InsertResult, "package">> {
+  const pushed: PackageRow[] = [];
+  const skipped: PushSkip[] = [];
+  let descendants = await countLineage(trx, start.master_id);
+  const queue = [start];
+  for (let src = queue.shift(); src; src = queue.shift()) {
+    const links = await trx
+      .selectFrom("links as l")
+      .innerJoin("nodes as n", "n.id", "l.to_node_id")
+      .select(["l.id", "l.to_node_id", "l.label_filter", "l.filter_error", "n.kind"])
+      .where("l.from_node_id", "=", src.node_id)
+      .orderBy("l.id")
+      .execute();
+    for (const link of links) {
+      const skip = (reason: PushSkip["reason"]) =>
+        skipped.push({ linkId: link.id, fromPackageId: src!.id, reason });
+      // the lineage already passed through the target: this is a cycle
+      if (src.node_path.includes(link.to_node_id)) continue;
+      if (src.node_path.length >= MAX_DEPTH) {
+        skip("depth");
+        continue;
+      }
+      if (descendants >= MAX_DESCENDANTS) {
+        skip("descendants");
+        continue;
+      }
+      if (link.label_filter !== null) {
+        const m = await matchLabelFilter(trx, link.label_filter, src.label);
+        if (!m.ok || link.filter_error !== null) {
+          await trx
+            .updateTable("links")
+            .set({ filter_error: m.ok ? null : m.message })
+            .where("id", "=", link.id)
+            .execute();
+        }
+        if (!m.ok) {
+          skip("filter_error");
+          continue;
+        }
+        if (!m.match) continue;
+      }
+      // packages_push_once: a target holds at most one copy per source package
+      const copy = (
+        await sql<PackageRow>`
+          insert into packages (project_id, node_id, data_layer_id, label, fields, master_id,
+            parent_id, origin, node_path, created_by)
+          select s.project_id, ${link.to_node_id}, s.data_layer_id, s.label, s.fields, s.master_id,
+            s.id, 'push', s.node_path || ${link.to_node_id}::int, s.created_by
+          from packages s where s.id = ${src.id}
+          on conflict (node_id, data_layer_id, parent_id) where origin = 'push' do nothing
+          returning *`.execute(trx)
+      ).rows[0];
+      if (!copy) continue;
+      // files are shared by reference: the blob rows are not copied
+      await sql`
+        insert into package_files (package_id, name, blob_hash, type, is_executable, size)
+        select ${copy.id}, name, blob_hash, type, is_executable, size
+        from package_files where package_id = ${src.id}`.execute(trx);
+      descendants++;
+      pushed.push(copy);
+      queue.push(copy);
+      await onPackageArrived(trx, copy, { id: link.to_node_id, kind: link.kind });
+    }
+  }
+  return { pushed, skipped };
+}

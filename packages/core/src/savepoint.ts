@@ -1,0 +1,29 @@
+import { type Db, sql } from "@keyflow/db";
+
+let counter = 0;
+
+/**
+ * Runs `fn` inside a savepoint of the surrounding transaction. An error in `fn` (a bad regex, a
+ * statement timeout, a lost race) then rolls back only the savepoint, so the transaction stays
+ * usable. `keep: false` also undoes fn's effects on success, e.g. a `set local` it made.
+ */
+export async function withSavepoint<T>(
+  trx: Db,
+  fn: (trx: Db) => Promise<T>,
+  opts: { keep?: boolean } = {},
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  // savepoints need one connection: outside a transaction, open one
+  if (!trx.isTransaction) return trx.transaction().execute((t) => withSavepoint(t, fn, opts));
+  const name = sql.raw(`kf_sp_${++counter}`);
+  await sql`savepoint ${name}`.execute(trx);
+  try {
+    const value = await fn(trx);
+    if (opts.keep === false) await sql`rollback to savepoint ${name}`.execute(trx);
+    await sql`release savepoint ${name}`.execute(trx);
+    return { ok: true, value };
+  } catch (error) {
+    await sql`rollback to savepoint ${name}`.execute(trx);
+    await sql`release savepoint ${name}`.execute(trx);
+    return { ok: false, error };
+  }
+}

@@ -1,0 +1,173 @@
+import { type Db, sql, type UsageOutcome } from "@keyflow/db";
+import { z } from "zod";
+import { loadAccess } from "../access";
+import { keyState } from "../apiKeys/keys";
+import { badRequest, notFound } from "../errors";
+import { type Principal, requireUser } from "../principal";
+import { id } from "../projects/schemas";
+import { parse } from "../validate";
+import { rolledUntil, usageRows, usageTotals } from "./source";
+
+export { rollupUsage } from "./rollup";
+export { type UsageTotals, usageTotals } from "./source";
+
+export interface UsageEvent {
+  keyId: number;
+  at: Date;
+  method: string;
+  route: string;
+  status: number;
+  outcome: UsageOutcome;
+  durationMs: number;
+  price: string;
+}
+
+/** Writes a batch of events in one statement (the API buffers them; see SPEC §7). */
+export async function recordUsage(db: Db, events: UsageEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db
+    .insertInto("usage_events")
+    .values(
+      events.map((e) => ({
+        key_id: e.keyId,
+        at: e.at,
+        method: e.method,
+        route: e.route,
+        status: e.status,
+        outcome: e.outcome,
+        duration_ms: e.durationMs,
+        price: e.price,
+      })),
+    )
+    .execute();
+}
+
+const MAX_RANGE_DAYS = 400;
+const period = z
+  .object({ from: z.coerce.date(), to: z.coerce.date() })
+  .refine((p) => p.from < p.to, { message: "must be before to", path: ["from"] })
+  .refine((p) => p.to.getTime() - p.from.getTime() <= MAX_RANGE_DAYS * 86_400_000, {
+    message: `the period may span at most ${MAX_RANGE_DAYS} days`,
+    path: ["to"],
+  });
+
+export const issuedInput = z
+  .object({
+    projectId: id,
+    from: z.coerce.date(),
+    to: z.coerce.date(),
+    page: z.number().int().min(1).max(100_000).default(1),
+    pageSize: z
+      .number()
+      .int()
+      .min(1, "must be between 1 and 100")
+      .max(100, "must be between 1 and 100")
+      .default(20),
+  })
+  .and(period);
+
+/** The owner's table of issued keys with usage in [from, to) (SPEC §3.4). */
+export async function issued(db: Db, principal: Principal, input: z.input<typeof issuedInput>) {
+  const data = parse(issuedInput, input);
+  (await loadAccess(db, principal, data.projectId)).require("project_manage");
+  const base = db.selectFrom("api_keys as k").where("k.project_id", "=", data.projectId);
+  const { total } = await base.select(sql<number>`count(*)`.as("total")).executeTakeFirstOrThrow();
+  const keys = await base
+    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
+    .innerJoin("users as u", "u.id", "k.user_id")
+    .select([
+      "k.id",
+      "k.token_start",
+      "t.name as template_name",
+      "u.id as user_id",
+      "u.name as user_name",
+      "u.email as user_email",
+      "k.created_at",
+      "k.expires_at",
+      "k.revoked_at",
+    ])
+    .orderBy("k.id", "desc")
+    .limit(data.pageSize)
+    .offset((data.page - 1) * data.pageSize)
+    .execute();
+  const ids = keys.map((k) => k.id);
+  const [inPeriod, ever] = await Promise.all([
+    usageTotals(db, ids, data.from, data.to),
+    usageTotals(db, ids, new Date(0), new Date(Date.now() + 60_000)),
+  ]);
+  return {
+    total,
+    rows: keys.map((k) => ({
+      keyId: k.id,
+      tokenStart: k.token_start,
+      templateName: k.template_name,
+      user: { id: k.user_id, name: k.user_name, email: k.user_email },
+      receivedAt: k.created_at,
+      expiresAt: k.expires_at,
+      requests: inPeriod.get(k.id)?.requests ?? 0,
+      errors: inPeriod.get(k.id)?.errors ?? 0,
+      cost: inPeriod.get(k.id)?.cost ?? "0",
+      lastUsedAt: ever.get(k.id)?.lastUsedAt ?? null,
+      state: keyState(k),
+    })),
+  };
+}
+
+export const seriesInput = z
+  .object({
+    keyId: id.optional(),
+    projectId: id.optional(),
+    from: z.coerce.date(),
+    to: z.coerce.date(),
+    bucket: z.enum(["hour", "day"]),
+    /** IANA zone for day buckets, e.g. "Europe/Moscow"; hours are UTC */
+    timeZone: z.string().max(64).default("UTC"),
+  })
+  .and(period)
+  .refine((v) => (v.keyId === undefined) !== (v.projectId === undefined), {
+    message: "give exactly one of keyId and projectId",
+    path: ["keyId"],
+  });
+
+/** Keys whose usage the caller may see: a manager sees the project's, a holder their own. */
+async function seriesKeys(db: Db, principal: Principal, data: { keyId?: number; projectId?: number }) {
+  const userId = requireUser(principal);
+  if (data.projectId !== undefined) {
+    (await loadAccess(db, principal, data.projectId)).require("project_manage");
+    const rows = await db
+      .selectFrom("api_keys")
+      .select("id")
+      .where("project_id", "=", data.projectId)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+  const key = await db
+    .selectFrom("api_keys")
+    .select(["id", "user_id", "project_id"])
+    .where("id", "=", data.keyId!)
+    .executeTakeFirst();
+  if (!key) throw notFound("API key");
+  if (key.user_id !== userId) {
+    const access = await loadAccess(db, principal, key.project_id).catch(() => {
+      throw notFound("API key");
+    });
+    access.require("project_manage");
+  }
+  return [key.id];
+}
+
+/** Requests and errors per hour or per day (in the caller's time zone) for a chart. */
+export async function series(db: Db, principal: Principal, input: z.input<typeof seriesInput>) {
+  const data = parse(seriesInput, input);
+  if (!Intl.supportedValuesOf("timeZone").includes(data.timeZone) && data.timeZone !== "UTC") {
+    throw badRequest("timeZone", "must be an IANA time zone such as Europe/Berlin");
+  }
+  const keyIds = await seriesKeys(db, principal, data);
+  const watermark = await rolledUntil(db);
+  const r = await sql<{ t: Date; requests: number; errors: number }>`
+    select (date_trunc(${data.bucket}, u.at at time zone ${data.timeZone}) at time zone ${data.timeZone}) as t,
+      sum(u.requests)::int as requests, sum(u.errors)::int as errors
+    from ${usageRows(keyIds, data.from, data.to, watermark)} u
+    group by 1 order by 1`.execute(db);
+  return { bucket: data.bucket, timeZone: data.timeZone, points: r.rows };
+}
