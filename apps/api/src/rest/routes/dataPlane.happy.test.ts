@@ -180,5 +180,18 @@ describe("REST data plane with an API key", () => {
       }),
     ]);
     expect(issued.rows[0]?.lastUsedAt).toBeInstanceOf(Date);
+    // events name the route template, never the concrete URL or the token
+    const routes = await h.db
+      .selectFrom("usage_events")
+      .select(["route", "outcome"])
+      .distinct()
+      .where("key_id", "=", fresh.keyId)
+      .execute();
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        { route: "/api/projects/:projectId/data_layers/last", outcome: "ok" },
+        { route: "/api/projects/:projectId/data_layers", outcome: "client_error" },
+      ]),
+    );
   });
 });

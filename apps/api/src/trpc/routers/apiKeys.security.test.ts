@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createHarness, expectTrpcError, type Harness, projectWithKey } from "../../../test/harness";
+
+let h: Harness;
+let f: Awaited<ReturnType<typeof setup>>;
+
+/** A service project with a key, plus a member without project_manage, a stranger and a visitor. */
+async function setup() {
+  const k = await projectWithKey(h);
+  const member = await h.user("Member");
+  const stranger = await h.user("Stranger");
+  const viewer = await k.owner.client.roles.create.mutate({
+    projectId: k.project.id,
+    name: "Viewer",
+    permissions: { project: ["project_view", "project_edit", "graph_edit"], nodes: {} },
+  });
+  await k.owner.client.members.add.mutate({
+    projectId: k.project.id,
+    email: member.email,
+    roleIds: [viewer.id],
+  });
+  const privateProject = await k.owner.client.projects.create.mutate({ name: "Private" });
+  const privateRole = await k.owner.client.roles.create.mutate({
+    projectId: privateProject.id,
+    name: "R",
+    permissions: { project: ["project_view"], nodes: {} },
+  });
+  const privateTemplate = await k.owner.client.apiKeys.createTemplate.mutate({
+    projectId: privateProject.id,
+    name: "Hidden",
+    roleId: privateRole.id,
+  });
+  const pending = await stranger.client.apiKeys.request.mutate({ templateId: k.template.id });
+  return { ...k, member, stranger, anon: h.client(), privateTemplate, pending };
+}
+
+beforeAll(async () => {
+  h = await createHarness();
+  f = await setup();
+});
+afterAll(() => h.close());
+
+const field = () => f.template.fields[0]!.id;
+
+describe("owner-only procedures need project_manage", () => {
+  test("a member without it is FORBIDDEN, a stranger NOT_FOUND (private) , a visitor UNAUTHORIZED", async () => {
+    const calls = (c: typeof f.member.client) => [
+      () => c.apiKeys.listTemplates.query({ projectId: f.project.id }),
+      () => c.apiKeys.createTemplate.mutate({ projectId: f.project.id, name: "Mine", roleId: f.role.id }),
+      () => c.apiKeys.updateTemplate.mutate({ templateId: f.template.id, pricePerRequest: "0" }),
+      () => c.apiKeys.deleteTemplate.mutate({ templateId: f.template.id }),
+      () => c.apiKeys.addField.mutate({ templateId: f.template.id, name: "x" }),
+      () => c.apiKeys.updateField.mutate({ fieldId: field(), value: "1" }),
+      () => c.apiKeys.removeField.mutate({ fieldId: field() }),
+      () => c.apiKeys.listRequests.query({ projectId: f.project.id }),
+      () => c.apiKeys.approve.mutate({ requestId: f.pending.id }),
+      () => c.apiKeys.reject.mutate({ requestId: f.pending.id }),
+      () =>
+        c.apiKeys.issued.query({
+          projectId: f.project.id,
+          from: new Date(Date.now() - 3_600_000),
+          to: new Date(),
+        }),
+      () => c.apiKeys.revoke.mutate({ keyId: f.keyId }),
+    ];
+    for (const call of calls(f.member.client)) await expectTrpcError(call(), "FORBIDDEN");
+    for (const call of calls(f.anon)) await expectTrpcError(call(), "UNAUTHORIZED");
+    // nothing changed
+    const [template] = await f.owner.client.apiKeys.listTemplates.query({ projectId: f.project.id });
+    expect(template?.fields).toHaveLength(3);
+    expect((await f.holder.client.apiKeys.mine.query())[0]?.state).toBe("active");
+    expect(
+      (await f.owner.client.apiKeys.listRequests.query({ projectId: f.project.id, status: "pending" })).map(
+        (r) => r.id,
+      ),
+    ).toEqual([f.pending.id]);
+  });
+
+  test("a stranger cannot see another project's templates, requests or keys", async () => {
+    const s = f.stranger.client;
+    // the service project is public: a stranger sees its About page but manages nothing
+    await expectTrpcError(s.apiKeys.listTemplates.query({ projectId: f.project.id }), "NOT_FOUND");
+    await expectTrpcError(s.apiKeys.approve.mutate({ requestId: f.pending.id }), "NOT_FOUND");
+    await expectTrpcError(s.apiKeys.revoke.mutate({ keyId: f.keyId }), "NOT_FOUND");
+    await expectTrpcError(s.apiKeys.reveal.mutate({ keyId: f.keyId }), "NOT_FOUND");
+    await expectTrpcError(
+      s.usage.series.query({
+        keyId: f.keyId,
+        from: new Date(Date.now() - 3_600_000),
+        to: new Date(),
+        bucket: "hour",
+      }),
+      "NOT_FOUND",
+    );
+  });
+
+  test("a private project's template cannot be requested by someone who cannot see it", async () => {
+    await expectTrpcError(
+      f.stranger.client.apiKeys.request.mutate({ templateId: f.privateTemplate.id }),
+      "NOT_FOUND",
+    );
+    await expectTrpcError(
+      f.anon.apiKeys.request.mutate({ templateId: f.privateTemplate.id }),
+      "UNAUTHORIZED",
+    );
+  });
+});
+
+describe("holder-only procedures", () => {
+  test("only the holder reveals a token; even the owner gets NOT_FOUND", async () => {
+    await expectTrpcError(f.owner.client.apiKeys.reveal.mutate({ keyId: f.keyId }), "NOT_FOUND");
+    await expectTrpcError(f.member.client.apiKeys.reveal.mutate({ keyId: f.keyId }), "NOT_FOUND");
+  });
+
+  test("only the requester withdraws a request", async () => {
+    await expectTrpcError(f.owner.client.apiKeys.withdraw.mutate({ requestId: f.pending.id }), "NOT_FOUND");
+    await expectTrpcError(f.holder.client.apiKeys.withdraw.mutate({ requestId: f.pending.id }), "NOT_FOUND");
+  });
+
+  test("reveal answers carry Cache-Control: no-store", async () => {
+    const res = await h.app.request("/trpc/apiKeys.reveal", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        origin: "http://localhost:3000",
+        cookie: h.cookieHeader(f.holder.client),
+      },
+      body: JSON.stringify({ json: { keyId: f.keyId } }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+  });
+
+  test("mine() never contains a token", async () => {
+    const mine = await f.holder.client.apiKeys.mine.query();
+    expect(JSON.stringify(mine)).not.toContain(f.token);
+  });
+});
