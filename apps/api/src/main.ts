@@ -1,4 +1,5 @@
 import { serve } from "@hono/node-server";
+import { assertMasterSecret, Keyring } from "@keyflow/core";
 import { createDb, createPool } from "@keyflow/db";
 import { createApp } from "./app";
 import { createLucia } from "./auth/lucia";
@@ -10,6 +11,13 @@ if (config.smtpCapture && !config.devMailboxOpen)
   logger.warn("APP_URL is not localhost: the Dev mailbox shows each user only mail addressed to them");
 const pool = createPool(config.databaseUrl, { max: 20 });
 const db = createDb(pool);
+// a different KEYFLOW_SECRET would make every stored token and secret undecryptable (SPEC §11)
+const checkSecret = async () => assertMasterSecret(db, new Keyring(config.secret));
+await checkSecret().catch(async (err: Error) => {
+  logger.fatal({ err: err.message }, "API failed to start");
+  await pool.end().catch(() => {});
+  process.exit(1);
+});
 const auth = createLucia(pool, config.appUrl.startsWith("https://"));
 const app = createApp({ db, pool, auth, config });
 
@@ -26,6 +34,8 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, "API shutting down");
   server.close();
+  // flush buffered usage events and end the key cache's LISTEN connection before the pool
+  await app.close().catch((err: Error) => logger.error({ err: err.message }, "flush on shutdown failed"));
   await db.destroy().catch(() => {});
   process.exit(0);
 }

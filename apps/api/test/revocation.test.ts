@@ -44,3 +44,22 @@ test("revocation reaches every API process through LISTEN/NOTIFY, well before th
     `revocation seen by the two API processes after ${latencies.map((l) => l.ms).join(" ms and ")} ms`,
   );
 });
+
+test("usage buffered by an API process is written when it shuts down", async () => {
+  const k = await projectWithKey(h, { templateName: "Flushed" });
+  const api = await startApiProcess({ databaseUrl: h.database.url, secret: h.config.secret });
+  const n = 25;
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${api.url}/api/projects/${k.project.id}/data_layers/last`, {
+      headers: { authorization: `Bearer ${k.token}` },
+    });
+    expect(res.status).toBe(200);
+  }
+  await api.stop();
+  const { count } = await h.db
+    .selectFrom("usage_events")
+    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .where("key_id", "=", k.keyId)
+    .executeTakeFirstOrThrow();
+  expect(Number(count)).toBe(n);
+});
