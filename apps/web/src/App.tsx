@@ -13,8 +13,8 @@ const About = lazy(() => import("./pages/project/About"));
 const Graph = lazy(() => import("./pages/project/graph/Graph"));
 const Permissions = lazy(() => import("./pages/project/permissions/Permissions"));
 const Secrets = lazy(() => import("./pages/project/Secrets"));
-const ApiKeys = lazy(() => import("./pages/project/ApiKeys"));
-const IssuedKeys = lazy(() => import("./pages/project/IssuedKeys"));
+const ApiKeys = lazy(() => import("./pages/project/apiKeys/ApiKeysPage"));
+const IssuedKeys = lazy(() => import("./pages/project/issuedKeys/IssuedKeysPage"));
 const AuditLog = lazy(() => import("./pages/project/AuditLog"));
 
 function Layout(props: RouteSectionProps) {
@@ -39,15 +39,16 @@ export function App() {
       <Route component={Authed}>
         <Route path="/mailbox" component={DevMailbox} />
         <Route path="/projects" component={ProjectsList} />
-        <Route path="/projects/:projectId" component={ProjectShell}>
-          <Route path="/" component={About} />
-          <Route path="/graph" component={Graph} />
-          <Route path="/permissions" component={Permissions} />
-          <Route path="/secrets" component={Secrets} />
-          <Route path="/api-keys" component={ApiKeys} />
-          <Route path="/issued-keys" component={IssuedKeys} />
-          <Route path="/audit" component={AuditLog} />
-        </Route>
+      </Route>
+      {/* a project with a public role is readable signed out; ProjectShell sends others to sign in */}
+      <Route path="/projects/:projectId" component={ProjectShell}>
+        <Route path="/" component={About} />
+        <Route path="/graph" component={Graph} />
+        <Route path="/permissions" component={Permissions} />
+        <Route path="/secrets" component={Secrets} />
+        <Route path="/api-keys" component={ApiKeys} />
+        <Route path="/issued-keys" component={IssuedKeys} />
+        <Route path="/audit" component={AuditLog} />
       </Route>
       <Route path="*" component={NotFound} />
     </Router>

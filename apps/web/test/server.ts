@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import { type Config, createApp, createLucia } from "@keyflow/api";
 import { freePort } from "@keyflow/db/embedded";
 import { createTestDatabase } from "@keyflow/db/testing";
+import { type RunningWorker, startWorker } from "@keyflow/worker";
 
 /** Where `npm run build -w @keyflow/web` writes the app the test server serves. */
 export const WEB_DIST = path.resolve(import.meta.dirname, "../dist");
@@ -14,8 +15,11 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
  * A real API HTTP server for a browser test: a fresh clone of the migrated test database, the
  * Hono app with tRPC, REST and the built web app, listening on a free loopback port. Needs the
  * vitest globalSetup of test/global-setup.ts. Call `close()` in afterAll.
+ *
+ * With `{ worker: true }` the background worker runs too, with its local SMTP capture, so e-mail
+ * queued by the API really arrives in the Dev mailbox.
  */
-export async function startTestServer(overrides: Partial<Config> = {}) {
+export async function startTestServer(overrides: Partial<Config> = {}, options: { worker?: boolean } = {}) {
   const database = await createTestDatabase();
   const port = await freePort();
   const url = `http://localhost:${port}`;
@@ -34,6 +38,16 @@ export async function startTestServer(overrides: Partial<Config> = {}) {
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(s));
   });
+  let worker: RunningWorker | undefined;
+  if (options.worker) {
+    worker = await startWorker({ databaseUrl: database.url, appUrl: url, smtpUrl: undefined }).catch(
+      async (e: unknown) => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await database.destroy();
+        throw e;
+      },
+    );
+  }
   return {
     /** Base URL the browser should open, e.g. `${url}/signup`. */
     url,
@@ -43,12 +57,16 @@ export async function startTestServer(overrides: Partial<Config> = {}) {
     db: database.db,
     pool: database.pool,
     database,
+    worker,
     async close() {
+      await worker?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // keep-alive connections from the browser would hold close() open
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      // flushes buffered API-key usage and ends the key cache's LISTEN connection
+      await app.close();
       await database.destroy();
     },
   };

@@ -1,12 +1,21 @@
-import { loadWorkerConfig } from "./config";
+import { loadWorkerConfig, type WorkerConfig } from "./config";
 import { logger } from "./logger";
 import { startWorker } from "./worker";
 
-const config = loadWorkerConfig();
-const worker = await startWorker(config).catch((err: Error) => {
+function failedToStart(err: Error): never {
+  // e.g. "KEYFLOW_SECRET differs from the one this database was set up with; refusing to start"
   logger.fatal({ err: err.message }, "worker failed to start");
   process.exit(1);
-});
+}
+
+let config: WorkerConfig;
+try {
+  config = loadWorkerConfig();
+} catch (err) {
+  failedToStart(err as Error);
+}
+// startWorker checks config.secret against the database before running any job
+const worker = await startWorker(config).catch(failedToStart);
 logger.info({ appUrl: config.appUrl, capture: !config.smtpUrl }, "Keyflow worker running");
 // the launcher (scripts/start.ts) waits for this; the channel must not keep the process alive
 process.send?.({ type: "ready" });

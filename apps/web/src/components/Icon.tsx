@@ -7,6 +7,12 @@ const PATHS = {
   key: "M14.5 9.5a4.5 4.5 0 1 1-9 0 4.5 4.5 0 0 1 9 0ZM13 13l8 8m-3-3 2-2m-4-1 2-2",
   table: "M4 5h16v14H4zM4 10h16M4 15h16M10 10v9",
   list: "M8 6h12M8 12h12M8 18h12M4 6h.01M4 12h.01M4 18h.01",
+  plus: "M12 5v14M5 12h14",
+  check: "M5 12.5 10 17.5 19 7",
+  x: "M6 6l12 12M18 6 6 18",
+  trash: "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
+  copy: "M9 9h11v11H9zM5 15H4V4h11v1",
+  warning: "M12 3 2 20h20L12 3Zm0 6v5m0 3h.01",
 } as const;
 
 export type IconName = keyof typeof PATHS;

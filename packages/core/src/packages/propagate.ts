@@ -1,5 +1,6 @@
 import { type Db, type PackagesTable, type Selectable, sql } from "@keyflow/db";
 import { badRequest, conflict } from "../errors";
+import { queueJob } from "../jobs/queue";
 import { withSavepoint } from "../savepoint";
 
 export type PackageRow = Selectable<PackagesTable>;
@@ -38,16 +39,17 @@ export async function matchLabelFilter(db: Db, filter: string, label: string): P
 /**
  * THE hook point for the job executor: called in the inserting transaction for every package
  * that arrives in a node (created there from outside, or pushed there), never for a job's own
- * outputs. Data nodes just store packages. For an active compute node the executor will insert
- * the `jobs` row (UNIQUE(node, package), so it runs once) and queue the graphile-worker job here.
+ * outputs. Data nodes just store packages. For a compute node active in the package's layer it
+ * inserts the `jobs` row (UNIQUE(node, package), so it runs once) and queues the graphile-worker
+ * job (see jobs/queue.ts, also for the per-project cap).
  */
 export async function onPackageArrived(
-  _trx: Db,
-  _pkg: PackageRow,
+  trx: Db,
+  pkg: PackageRow,
   node: { id: number; kind: "data" | "compute" },
 ): Promise<void> {
   if (node.kind === "data") return;
-  // compute nodes: executor not built yet (see above)
+  await queueJob(trx, pkg, node.id);
 }
 
 export interface PackageFileRef {
@@ -149,6 +151,9 @@ export async function insertPackage(trx: Db, input: NewPackage): Promise<InsertR
       .execute();
   }
   if (input.origin === "external") await onPackageArrived(trx, pkg, { id: input.nodeId, kind: node.kind });
+  // a package arriving at a compute node is its job's input: only the job's outputs go on
+  if (input.origin === "external" && node.kind === "compute")
+    return { package: pkg, pushed: [], skipped: [] };
   return { package: pkg, ...(await propagate(trx, pkg)) };
 }
 
@@ -222,7 +227,9 @@ async function propagate(trx: Db, start: PackageRow): Promise<Omit<InsertResult,
         from package_files where package_id = ${src.id}`.execute(trx);
       descendants++;
       pushed.push(copy);
-      queue.push(copy);
+      // a copy in a compute node is consumed by its job (whose outputs are pushed on), not passed
+      // through: a service's output node must hold results, not the inputs (SPEC §3.7)
+      if (link.kind === "data") queue.push(copy);
       await onPackageArrived(trx, copy, { id: link.to_node_id, kind: link.kind });
     }
   }

@@ -156,10 +156,25 @@ async function seriesKeys(db: Db, principal: Principal, data: { keyId?: number; 
   return [key.id];
 }
 
+/**
+ * An IANA zone name the runtime knows, aliases included: `Intl.supportedValuesOf` lists only
+ * canonical names (Node 20 lists Asia/Calcutta, while browsers send Asia/Kolkata). Offsets such as
+ * "+05:30" are refused: PostgreSQL reads them as POSIX zones, with the sign inverted.
+ */
+function isIanaZone(tz: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(tz)) return false;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Requests and errors per hour or per day (in the caller's time zone) for a chart. */
 export async function series(db: Db, principal: Principal, input: z.input<typeof seriesInput>) {
   const data = parse(seriesInput, input);
-  if (!Intl.supportedValuesOf("timeZone").includes(data.timeZone) && data.timeZone !== "UTC") {
+  if (!isIanaZone(data.timeZone)) {
     throw badRequest("timeZone", "must be an IANA time zone such as Europe/Berlin");
   }
   const keyIds = await seriesKeys(db, principal, data);

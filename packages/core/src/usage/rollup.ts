@@ -1,5 +1,5 @@
 import { type Db, sql } from "@keyflow/db";
-import { rolledUntil, setRolledUntil } from "./source";
+import { REROLL_MS, rolledUntil, setRolledUntil } from "./source";
 
 const RAW_RETENTION_DAYS = 30;
 // events reach the table up to one flush interval late: leave the hour open a little longer
@@ -7,7 +7,8 @@ const GRACE_MS = 10_000;
 
 /**
  * Recomputes hourly buckets from raw events for every complete hour since the last run (and the hour
- * before it, to absorb late events). Idempotent: running it twice gives the same buckets.
+ * before it, to absorb late events: see REROLL_MS). Idempotent: running it twice gives the same
+ * buckets. Returns the recomputed range [from, to).
  */
 export async function rollupUsage(
   db: Db,
@@ -18,7 +19,7 @@ export async function rollupUsage(
     await sql`select pg_advisory_xact_lock(hashtext('keyflow_usage_rollup'))`.execute(trx);
     const previous = await rolledUntil(trx);
     const to = new Date(Math.floor((now.getTime() - GRACE_MS) / 3_600_000) * 3_600_000);
-    const from = new Date(Math.max(0, previous.getTime() - 3_600_000));
+    const from = new Date(Math.max(0, previous.getTime() - REROLL_MS));
     if (to <= from) return { from, to, buckets: 0 };
     const r = await sql`
       insert into usage_hourly (key_id, hour, requests, errors, ok, client_error, server_error, rate_limited, denied, cost, last_used_at)

@@ -2,7 +2,14 @@ import { type Db, sql } from "@keyflow/db";
 
 const WATERMARK_KEY = "usage_rolled_until";
 
-/** Hourly buckets before this instant are complete; later events are read raw. */
+/**
+ * Each rollup recomputes the last hour it had already rolled, so events that reached the table late
+ * for that hour get into its bucket. Until then reads take that hour from raw events, so late
+ * events are counted at once, and exactly once either way.
+ */
+export const REROLL_MS = 3_600_000;
+
+/** Hourly buckets before this instant are rolled up (the last one is re-rolled once more, see REROLL_MS). */
 export async function rolledUntil(db: Db): Promise<Date> {
   const row = await db
     .selectFrom("settings")
@@ -13,22 +20,24 @@ export async function rolledUntil(db: Db): Promise<Date> {
 }
 
 /**
- * Usage in [from, to) as rows `(key_id, at, requests, errors, cost, last_used_at)`: whole rolled-up
- * hours from usage_hourly, everything else (edges, recent events) from usage_events, never both.
- * So the numbers are exact and never behind the flush interval.
+ * Usage in [from, to) as rows `(key_id, at, requests, errors, cost, last_used_at)`: whole final
+ * hours (rolled up, and before the re-roll window) from usage_hourly, everything else (edges, the
+ * re-roll hour, recent events) from usage_events, never both. So the numbers are exact and never
+ * behind the flush interval.
  */
 export function usageRows(keyIds: number[], from: Date, to: Date, watermark: Date) {
   const ids = keyIds.length > 0 ? keyIds : [-1];
+  const final = new Date(watermark.getTime() - REROLL_MS);
   return sql`(
     select key_id, hour as at, requests, errors, cost, last_used_at
     from usage_hourly
-    where key_id = any(${ids}::int[]) and hour >= ${from} and hour + interval '1 hour' <= least(${to}::timestamptz, ${watermark}::timestamptz)
+    where key_id = any(${ids}::int[]) and hour >= ${from} and hour + interval '1 hour' <= least(${to}::timestamptz, ${final}::timestamptz)
     union all
     select key_id, at, 1, (status >= 400)::int, case when status < 400 then price else 0 end, at
     from usage_events
     where key_id = any(${ids}::int[]) and at >= ${from} and at < ${to}
       and not (date_trunc('hour', at) >= ${from}
-               and date_trunc('hour', at) + interval '1 hour' <= least(${to}::timestamptz, ${watermark}::timestamptz))
+               and date_trunc('hour', at) + interval '1 hour' <= least(${to}::timestamptz, ${final}::timestamptz))
   )`;
 }
 

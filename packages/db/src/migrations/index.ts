@@ -1,9 +1,13 @@
 import type { Migration } from "kysely";
 import * as m0001 from "./0001_foundation";
 import * as m0002 from "./0002_api_keys";
+import * as m0003 from "./0003_secrets";
+import * as m0004 from "./0004_jobs";
 
 // Numbered migrations, applied in key order. Add new ones at the end; never edit an applied one.
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_api_keys": m0002,
+  "0003_secrets": m0003,
+  "0004_jobs": m0004,
 };

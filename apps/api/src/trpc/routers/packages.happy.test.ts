@@ -188,12 +188,9 @@ describe("packages", () => {
       node_id: input.id,
     });
     expect(result.pushed.map((x) => x.node_id)).toEqual([out.id]);
-    // the input itself was pushed on creation, the output once more
+    // the input is the job's: a compute node pushes on only its outputs
     const inOut = await search(out.id, { masterId: p.id });
-    expect(inOut.items.map((x) => [x.label, x.parent_id])).toEqual([
-      ["output", result.package.id],
-      ["input", p.id],
-    ]);
+    expect(inOut.items.map((x) => [x.label, x.parent_id])).toEqual([["output", result.package.id]]);
   });
 
   test("pushes stay in the source's data layer", async () => {

@@ -6,10 +6,10 @@ import { ErrorBox } from "../../components/ErrorBox";
 import { CheckboxField, TextAreaField, TextField } from "../../components/Field";
 import { Loading } from "../../components/Loading";
 import { PageHeader } from "../../components/PageHeader";
-import { Placeholder } from "../../components/Placeholder";
 import { createAction } from "../../lib/action";
 import { formatDate } from "../../lib/format";
 import { errorMessage, type RouterOutputs, trpc } from "../../lib/trpc";
+import { KeyTiles } from "./about/KeyTiles";
 import { useProject } from "./context";
 
 type AboutInfo = RouterOutputs["projects"]["about"];
@@ -107,7 +107,7 @@ export default function About() {
   const [editing, setEditing] = createSignal(false);
   return (
     <Show when={!about.error} fallback={<ErrorBox error={errorMessage(about.error)} />}>
-      <Show when={about()} fallback={<Loading />}>
+      <Show when={about.latest} fallback={<Loading />}>
         {(a) => (
           <div class="page">
             <PageHeader
@@ -129,10 +129,7 @@ export default function About() {
                 <p class="prewrap">{a().description}</p>
               </Show>
             </div>
-            <Placeholder title="API keys — coming soon">
-              Key tiles for this project's API key templates will appear here: request a key, follow its
-              approval, and copy it once issued.
-            </Placeholder>
+            <KeyTiles tiles={a().keyTiles} onChanged={refetchAbout} />
             <Show when={can("project_manage")}>
               <DeleteProject about={a()} />
             </Show>

@@ -1,8 +1,9 @@
-import { A, type RouteSectionProps, useParams } from "@solidjs/router";
+import { A, Navigate, type RouteSectionProps, useLocation, useParams } from "@solidjs/router";
 import { createMemo, createResource, For, Show } from "solid-js";
 import { ErrorBox } from "../../components/ErrorBox";
 import { Icon, type IconName } from "../../components/Icon";
 import { Loading } from "../../components/Loading";
+import { me } from "../../lib/session";
 import { errorCode, errorMessage, trpc } from "../../lib/trpc";
 import { ProjectContext, type ProjectContextValue } from "./context";
 
@@ -27,6 +28,7 @@ const NAV: NavItem[] = [
 
 export default function ProjectShell(props: RouteSectionProps) {
   const params = useParams();
+  const location = useLocation();
   const projectId = createMemo(() => Number(params.projectId));
   const [project, { refetch }] = createResource(projectId, (id) =>
     trpc.projects.get.query({ projectId: id }),
@@ -84,12 +86,21 @@ export default function ProjectShell(props: RouteSectionProps) {
           <Show
             when={!project.error || (limited() && !about.error)}
             fallback={
-              <div class="page">
-                <ErrorBox error={errorMessage(about.error ?? project.error)} />
-                <p>
-                  <A href="/projects">Back to projects</A>
-                </p>
-              </div>
+              <Show
+                when={me.loading || me()}
+                fallback={
+                  <Navigate
+                    href={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`}
+                  />
+                }
+              >
+                <div class="page">
+                  <ErrorBox error={errorMessage(about.error ?? project.error)} />
+                  <p>
+                    <A href="/projects">Back to projects</A>
+                  </p>
+                </div>
+              </Show>
             }
           >
             <Show when={proj() || aboutInfo()} fallback={<Loading />}>

@@ -1,0 +1,12 @@
+import { jobs } from "@keyflow/core";
+import { publicProcedure, router } from "../init";
+
+/** A compute node's jobs (the Jobs tab): list needs `package_view`, a job's log `code_view`. */
+export const jobsRouter = router({
+  list: publicProcedure
+    .input(jobs.listJobsInput)
+    .query(({ ctx, input }) => jobs.listJobs(ctx.db, ctx.principal, input)),
+  get: publicProcedure
+    .input(jobs.jobIdInput)
+    .query(({ ctx, input }) => jobs.getJob(ctx.db, ctx.principal, input)),
+});

@@ -1,0 +1,184 @@
+import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { Button } from "../../../components/Button";
+import { ConfirmButton } from "../../../components/ConfirmButton";
+import { ErrorBox } from "../../../components/ErrorBox";
+import { CheckboxField, SelectField, TextAreaField, TextField } from "../../../components/Field";
+import { Icon } from "../../../components/Icon";
+import { createAction } from "../../../lib/action";
+import { formatDecimal } from "../../../lib/format";
+import { type RouterInputs, trpc } from "../../../lib/trpc";
+import { TemplateFields } from "./TemplateFields";
+import type { GraphNode, Role, Template } from "./types";
+
+type Update = RouterInputs["apiKeys"]["updateTemplate"];
+
+const optionalInt = (v: string) => (v.trim() === "" ? null : Number(v));
+const intText = (v: number | null) => (v === null ? "" : String(v));
+
+/** One template: its settings, the server's warnings, information fields, delete. */
+export function TemplateTile(props: {
+  template: Template;
+  roles: Role[];
+  nodes: GraphNode[];
+  onChanged: (t: Template) => void;
+  onDeleted: () => void;
+}) {
+  const t = () => props.template;
+  const [name, setName] = createSignal("");
+  const [description, setDescription] = createSignal("");
+  const [roleId, setRoleId] = createSignal("");
+  const [price, setPrice] = createSignal("");
+  const [rateLimit, setRateLimit] = createSignal("");
+  const [ttl, setTtl] = createSignal("");
+  const [shared, setShared] = createSignal(false);
+  const [saved, setSaved] = createSignal(false);
+  // drafts follow the server's values whenever those change (load, save, another tab's refresh)
+  createEffect(on(() => t().name, setName));
+  createEffect(on(() => t().description, setDescription));
+  createEffect(on(() => String(t().roleId ?? ""), setRoleId));
+  createEffect(
+    on(
+      () => t().pricePerRequest,
+      (v) => setPrice(formatDecimal(v)),
+    ),
+  );
+  createEffect(on(() => intText(t().rateLimitPerMinute), setRateLimit));
+  createEffect(on(() => intText(t().keyTtlDays), setTtl));
+  createEffect(on(() => t().allowSharedLayers, setShared));
+
+  const changes = (): Omit<Update, "templateId"> => {
+    const c: Omit<Update, "templateId"> = {};
+    if (name().trim() !== t().name) c.name = name().trim();
+    if (description() !== t().description) c.description = description();
+    if (roleId() && roleId() !== String(t().roleId ?? "")) c.roleId = Number(roleId());
+    if (price().trim() !== formatDecimal(t().pricePerRequest)) c.pricePerRequest = price().trim() || "0";
+    if (rateLimit().trim() !== intText(t().rateLimitPerMinute))
+      c.rateLimitPerMinute = optionalInt(rateLimit());
+    if (ttl().trim() !== intText(t().keyTtlDays)) c.keyTtlDays = optionalInt(ttl());
+    if (shared() !== t().allowSharedLayers) c.allowSharedLayers = shared();
+    return c;
+  };
+  const dirty = () => Object.keys(changes()).length > 0;
+  const save = createAction(async () => {
+    const updated = await trpc.apiKeys.updateTemplate.mutate({ templateId: t().id, ...changes() });
+    props.onChanged(updated);
+    return updated;
+  });
+  const edited =
+    <T,>(set: (v: T) => void) =>
+    (v: T) => {
+      setSaved(false);
+      set(v);
+    };
+  const roleOptions = () => {
+    const opts = props.roles.map((r) => ({ value: String(r.id), label: r.name }));
+    if (t().roleId === null) opts.unshift({ value: "", label: "— role deleted —" });
+    return opts;
+  };
+
+  return (
+    <section class="card template-tile" aria-label={`Template ${t().name}`}>
+      <header class="template-head">
+        <div class="row">
+          <span class="tile-icon" aria-hidden="true">
+            <Icon name="key" />
+          </span>
+          <h3 class="template-name">{t().name}</h3>
+          <span class="badge">{t().roleName || "no role"}</span>
+        </div>
+        <ConfirmButton
+          label={<Icon name="trash" />}
+          aria-label={`Delete template ${t().name}`}
+          size="sm"
+          title={`Delete template ${t().name}?`}
+          message={
+            <>
+              <p>
+                Every API key issued from <strong>{t().name}</strong> will be <strong>revoked</strong> at once
+                and its pending requests cancelled; the key holders are e-mailed.
+              </p>
+              <p class="muted small">Usage statistics of the revoked keys stay in Issued keys.</p>
+            </>
+          }
+          confirmLabel="Delete template and revoke its keys"
+          onConfirm={async () => {
+            await trpc.apiKeys.deleteTemplate.mutate({ templateId: t().id });
+            props.onDeleted();
+          }}
+        />
+      </header>
+
+      <Show when={t().warnings.length > 0}>
+        <div class="warning-box" role="status" aria-label="Template warnings">
+          <Icon name="warning" />
+          <ul>
+            <For each={t().warnings}>{(w) => <li>{w}</li>}</For>
+          </ul>
+        </div>
+      </Show>
+
+      <form
+        class="stack"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (await save.run()) setSaved(true);
+        }}
+      >
+        <div class="template-grid">
+          <TextField label="Name" required value={name()} onInput={edited(setName)} />
+          <SelectField label="Role" value={roleId()} onChange={edited(setRoleId)} options={roleOptions()} />
+          <TextField
+            label="Price per request"
+            inputmode="decimal"
+            value={price()}
+            onInput={edited(setPrice)}
+            hint="Charged for each successful call"
+          />
+          <TextField
+            label="Rate limit per minute"
+            type="number"
+            min="1"
+            step="1"
+            placeholder="none"
+            value={rateLimit()}
+            onInput={edited(setRateLimit)}
+            hint="Empty: no limit"
+          />
+          <TextField
+            label="Key lifetime (days)"
+            type="number"
+            min="1"
+            step="1"
+            placeholder="none"
+            value={ttl()}
+            onInput={edited(setTtl)}
+            hint="Empty: keys never expire"
+          />
+        </div>
+        <TextAreaField label="Description" rows={2} value={description()} onInput={edited(setDescription)} />
+        <CheckboxField
+          label="Allow shared layers"
+          hint="keys may also read and write the project's shared data layers, not only their own"
+          checked={shared()}
+          onChange={edited(setShared)}
+        />
+        <ErrorBox error={save.error()} />
+        <div class="row end">
+          <Show when={saved() && !dirty()}>
+            <span class="saved-note" role="status">
+              <Icon name="check" size={16} /> Saved
+            </span>
+          </Show>
+          <Show when={dirty()}>
+            <span class="muted small">Unsaved changes</span>
+          </Show>
+          <Button type="submit" variant="primary" size="sm" pending={save.pending()} disabled={!dirty()}>
+            Save template
+          </Button>
+        </div>
+      </form>
+
+      <TemplateFields template={t()} nodes={props.nodes} onChanged={props.onChanged} />
+    </section>
+  );
+}

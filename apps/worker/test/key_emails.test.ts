@@ -1,0 +1,156 @@
+import { randomBytes } from "node:crypto";
+import { apiKeys, auth, Keyring, members, projects, roles, userPrincipal } from "@keyflow/core";
+import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type RunningWorker, startWorker } from "../src/index";
+import { type Received, type Receiver, startReceiver, waitFor } from "./helpers";
+
+// The API-key e-mails end to end (SPEC §8): core queues them in the state change's transaction, the
+// worker renders and sends them through a real SMTP server.
+
+const APP_URL = "https://keys.example.test";
+const TOKEN = /kf_[0-9A-Za-z]{46}/;
+const keyring = new Keyring("test-secret-0123456789");
+
+let t: TestDatabase;
+let receiver: Receiver;
+let worker: RunningWorker;
+
+beforeAll(async () => {
+  [t, receiver] = await Promise.all([createTestDatabase(), startReceiver()]);
+  worker = await startWorker({ databaseUrl: t.url, smtpUrl: receiver.url, appUrl: APP_URL, crontab: "" });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await receiver?.close();
+  await t?.destroy();
+});
+
+async function signUp(name: string) {
+  const email = `${name.toLowerCase()}-${randomBytes(3).toString("hex")}@example.com`;
+  return auth.signUp(t.db, { email, password: "correct horse battery", name });
+}
+
+/** The messages with this subject, once `count` of them have arrived (and no more after a moment). */
+async function bySubject(subject: string, count: number): Promise<Received[]> {
+  const matching = () => receiver.messages.filter((m) => m.mail.subject === subject);
+  await waitFor(`${count} e-mail(s) "${subject}"`, () => matching().length >= count);
+  await new Promise((r) => setTimeout(r, 300)); // a duplicate would show up now
+  return matching();
+}
+
+/** Owner and a second manager of a public project with a template "Forecast API". */
+async function setupProject(projectName: string) {
+  const owner = await signUp("Olga");
+  const manager = await signUp("Mark");
+  const as = userPrincipal(owner.id);
+  const project = await projects.createProject(t.db, as, { name: projectName, isPublic: true });
+  const managerRole = await roles.createRole(t.db, as, {
+    projectId: project.id,
+    name: "Managers",
+    permissions: { project: ["project_view", "project_manage"], nodes: {} },
+  });
+  const clientRole = await roles.createRole(t.db, as, {
+    projectId: project.id,
+    name: "Clients",
+    permissions: { project: ["project_view", "package_view"], nodes: {} },
+  });
+  await members.addMember(t.db, as, {
+    projectId: project.id,
+    email: manager.email,
+    roleIds: [managerRole.id],
+  });
+  const template = await apiKeys.createTemplate(t.db, as, {
+    projectId: project.id,
+    name: "Forecast API",
+    roleId: clientRole.id,
+  });
+  return { owner, manager, project, template };
+}
+
+function expectNoToken(m: Received, token?: string) {
+  for (const part of [m.mail.subject ?? "", m.mail.text ?? "", String(m.mail.html)]) {
+    expect(part).not.toMatch(TOKEN);
+    if (token) expect(part).not.toContain(token);
+  }
+}
+
+test("request → one e-mail per manager; approval → the requester's 'is ready' e-mail without the token", async () => {
+  const { owner, manager, project, template } = await setupProject("Weather & Co");
+  const requester = await signUp("Rita");
+  const message = "Please <script>alert(1)</script>\nthanks & regards";
+
+  const request = await apiKeys.requestKey(t.db, userPrincipal(requester.id), {
+    templateId: template.id,
+    message,
+  });
+  const subject = "API key request for Forecast API in Weather & Co";
+  const asked = await bySubject(subject, 2);
+  // one message per manager, each addressed to that manager only; nothing to the requester
+  expect(asked.map((m) => m.envelopeTo).sort()).toEqual([[manager.email], [owner.email]].sort());
+  for (const m of asked) {
+    expect(m.mail.to && !Array.isArray(m.mail.to) && m.mail.to.value.map((a) => a.address)).toEqual(
+      m.envelopeTo,
+    );
+    expect(m.mail.replyTo).toBeUndefined();
+  }
+  expect(receiver.to(requester.email)).toHaveLength(0);
+
+  const link = `${APP_URL}/projects/${project.id}/api-keys`;
+  const [first] = asked;
+  const text = first?.mail.text ?? "";
+  expect(text).toContain(`Rita (${requester.email}) asks for an API key "Forecast API"`);
+  expect(text).toContain(message); // plain text carries the message as written
+  expect(text).toContain(link);
+  const html = String(first?.mail.html);
+  expect(html).toContain(`href="${link}"`);
+  expect(html).toContain("Please &#60;script&#62;alert(1)&#60;/script&#62;<br>thanks &#38; regards");
+  expect(html).not.toContain("<script");
+  // user text never becomes a link: the only anchor is the review link
+  expect(html.match(/<a /g)).toHaveLength(1);
+
+  // approval: the requester is told the key is ready; the token itself is never mailed
+  const { keyId } = await apiKeys.approveRequest(
+    t.db,
+    userPrincipal(owner.id),
+    { requestId: request.id },
+    keyring,
+  );
+  const [ready] = await bySubject("Your API key for Forecast API in Weather & Co is ready", 1);
+  expect(ready?.envelopeTo).toEqual([requester.email]);
+  const about = `${APP_URL}/projects/${project.id}/about`;
+  expect(ready?.mail.text).toContain(
+    'Your request for the API key "Forecast API" in "Weather & Co" was approved.',
+  );
+  expect(ready?.mail.text).toContain(about);
+  expect(String(ready?.mail.html)).toContain(`href="${about}"`);
+  const { token } = await apiKeys.revealKey(t.db, userPrincipal(requester.id), { keyId }, keyring);
+  expect(token).toMatch(TOKEN);
+  for (const m of receiver.messages) expectNoToken(m, token);
+  // the managers got nothing more
+  expect(receiver.to(owner.email).filter((m) => m.mail.subject !== subject)).toHaveLength(0);
+  expect(
+    receiver.to(manager.email).filter((m) => !m.mail.subject?.startsWith("API key request")),
+  ).toHaveLength(
+    1, // "You were added to project …"
+  );
+});
+
+test("rejection → the requester's e-mail carries the reason, escaped in HTML", async () => {
+  const { owner, project, template } = await setupProject("Rejecting project");
+  const requester = await signUp("Ravi");
+  const request = await apiKeys.requestKey(t.db, userPrincipal(requester.id), { templateId: template.id });
+  await bySubject("API key request for Forecast API in Rejecting project", 2);
+
+  const reason = "Not <b>now</b>\ncome back in May";
+  await apiKeys.rejectRequest(t.db, userPrincipal(owner.id), { requestId: request.id, reason });
+  const [rejected] = await bySubject("Your API key request for Forecast API was rejected", 1);
+  expect(rejected?.envelopeTo).toEqual([requester.email]);
+  expect(rejected?.mail.text).toContain(`Reason:\n${reason}`);
+  expect(rejected?.mail.text).toContain(`${APP_URL}/projects/${project.id}/about`);
+  const html = String(rejected?.mail.html);
+  expect(html).toContain("Not &#60;b&#62;now&#60;/b&#62;<br>come back in May");
+  expect(html).not.toContain("<b>now");
+  expectNoToken(rejected as Received);
+  expect(receiver.to(requester.email)).toHaveLength(1);
+});
