@@ -288,3 +288,10 @@ describe("maskBytes", () => {
     expect(maskBytes(Buffer.from("0123456789"), [], 4).toString()).toBe("0123");
   });
 });
+
+test("secret values shorter than 4 characters are not masked: they would garble every number in the log", async () => {
+  const { LogCollector } = await import("../src/executor/log");
+  const log = new LogCollector(1000, ["42", "s3cr3t-value"]);
+  log.push(Buffer.from("node 42 got s3cr3t-value\n"));
+  expect(log.finish().log).toBe("node 42 got ***\n");
+});

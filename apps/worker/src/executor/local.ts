@@ -186,15 +186,21 @@ export class LocalProcessExecutor implements Executor {
 
   private spawnJob(spec: JobSpec, jobDir: string, ready: Ready, signal?: AbortSignal): Promise<JobResult> {
     const timeoutS = Math.max(1, Math.ceil(spec.timeoutMs / 1000));
-    const command = spec.runtime === "python" ? ["python3", "-u", spec.entry] : ["node", spec.entry];
+    const l = this.limits;
+    const heapMiB = Math.floor(l.memoryBytes / 1024 / 1024);
+    // Node's fetch instantiates WebAssembly, which reserves far more address space than RLIMIT_AS
+    // allows: Node's memory is capped by its heap limit instead
+    const command =
+      spec.runtime === "python"
+        ? ["python3", "-u", spec.entry]
+        : ["node", `--max-old-space-size=${heapMiB}`, spec.entry];
     // one pipe for both streams, so the log keeps their real order
     const merged = ["sh", "-c", 'unset PWD OLDPWD; exec "$@" 2>&1', "sh", ...command];
-    const l = this.limits;
     const argv = ready.prlimit
       ? [
           ready.prlimit,
           `--cpu=${l.cpuSeconds ?? timeoutS + 5}`,
-          `--as=${l.memoryBytes}`,
+          ...(spec.runtime === "python" ? [`--as=${l.memoryBytes}`] : []),
           `--fsize=${l.fileSizeBytes}`,
           `--nofile=${l.openFiles}`,
           "--core=0",

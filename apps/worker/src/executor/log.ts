@@ -9,11 +9,16 @@ export class LogCollector {
   private total = 0;
   private readonly keep: number;
 
+  private readonly maskValues: readonly string[];
+
   constructor(
     readonly limit: number,
-    private readonly maskValues: readonly string[],
+    maskValues: readonly string[],
   ) {
-    const longest = Math.max(0, ...maskValues.map((v) => Buffer.byteLength(v)));
+    // values this short (node ids, flags from key fields) would garble every number in the log
+    // and hide nothing worth hiding
+    this.maskValues = maskValues.filter((v) => v.length >= MIN_MASKED_LENGTH);
+    const longest = Math.max(0, ...this.maskValues.map((v) => Buffer.byteLength(v)));
     this.keep = limit + Math.max(0, longest - 1);
   }
 
@@ -36,6 +41,8 @@ export class LogCollector {
 }
 
 const MASK = Buffer.from("***");
+/** Secret values shorter than this are not masked (documented in the README). */
+export const MIN_MASKED_LENGTH = 4;
 
 /**
  * Replaces every occurrence of each value by `***` and keeps the bytes before `limit`; an
