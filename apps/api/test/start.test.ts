@@ -164,6 +164,12 @@ test("npm start runs PostgreSQL, API and worker, and SIGINT stops all of them", 
   expect(await (await fetch(`${l.base}/healthz`)).json()).toEqual({ ok: true });
   const me = await fetch(`${l.base}/trpc/auth.me`);
   expect(await me.json()).toEqual({ result: { data: { json: null } } }); // signed out
+  // the built web app, also on client-side routes (npm test builds it before the tests)
+  for (const route of ["/", "/projects/1/graph"]) {
+    const page = await fetch(`${l.base}${route}`);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/<div id="root">/);
+  }
   expect(l.pids.api).toBeGreaterThan(0);
   expect(l.pids.worker).toBeGreaterThan(0);
   expect(alive(l.pids.postgres)).toBe(true);

@@ -70,3 +70,9 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user || !ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in required" });
   return next({ ctx: { ...ctx, user: ctx.user, session: ctx.session } });
 });
+
+/** Signed-in calls that reveal a token or secret: their answers must never be cached (SPEC §11). */
+export const revealProcedure = authedProcedure.use(({ ctx, next }) => {
+  ctx.resHeaders.set("Cache-Control", "no-store");
+  return next();
+});

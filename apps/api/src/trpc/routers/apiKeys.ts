@@ -1,8 +1,5 @@
 import { apiKeys, projects, usage } from "@keyflow/core";
-import { authedProcedure, router } from "../init";
-
-/** Reveal answers must never be cached by a browser or proxy. */
-const noStore = (headers: Headers) => headers.set("Cache-Control", "no-store");
+import { authedProcedure, revealProcedure, router } from "../init";
 
 export const apiKeysRouter = router({
   listTemplates: authedProcedure
@@ -50,8 +47,7 @@ export const apiKeysRouter = router({
     .input(apiKeys.keyIdInput)
     .mutation(({ ctx, input }) => apiKeys.revokeKey(ctx.db, ctx.principal, input)),
   mine: authedProcedure.query(({ ctx }) => apiKeys.myKeys(ctx.db, ctx.principal)),
-  reveal: authedProcedure.input(apiKeys.keyIdInput).mutation(({ ctx, input }) => {
-    noStore(ctx.resHeaders);
-    return apiKeys.revealKey(ctx.db, ctx.principal, input, ctx.keyring);
-  }),
+  reveal: revealProcedure
+    .input(apiKeys.keyIdInput)
+    .mutation(({ ctx, input }) => apiKeys.revealKey(ctx.db, ctx.principal, input, ctx.keyring)),
 });

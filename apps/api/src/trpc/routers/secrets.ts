@@ -1,8 +1,5 @@
 import { secrets } from "@keyflow/core";
-import { authedProcedure, router } from "../init";
-
-/** Reveal answers must never be cached by a browser or proxy. */
-const noStore = (headers: Headers) => headers.set("Cache-Control", "no-store");
+import { authedProcedure, revealProcedure, router } from "../init";
 
 export const secretsRouter = router({
   list: authedProcedure
@@ -17,10 +14,9 @@ export const secretsRouter = router({
   delete: authedProcedure
     .input(secrets.secretIdInput)
     .mutation(({ ctx, input }) => secrets.deleteSecret(ctx.db, ctx.principal, input)),
-  reveal: authedProcedure.input(secrets.secretIdInput).mutation(({ ctx, input }) => {
-    noStore(ctx.resHeaders);
-    return secrets.revealSecret(ctx.db, ctx.principal, input, ctx.keyring);
-  }),
+  reveal: revealProcedure
+    .input(secrets.secretIdInput)
+    .mutation(({ ctx, input }) => secrets.revealSecret(ctx.db, ctx.principal, input, ctx.keyring)),
   setNodes: authedProcedure
     .input(secrets.setNodesInput)
     .mutation(({ ctx, input }) => secrets.setNodes(ctx.db, ctx.principal, input)),
