@@ -172,6 +172,13 @@ export async function deleteProject(db: Db, principal: Principal, input: z.input
       .returning(["k.user_id", "k.template_id"])
       .execute();
     const revoked = await revokeKeys(trx, actorId, "project deleted", { projectId });
+    // queued jobs never start; a running one finishes but its outputs land in a deleted project
+    const cancelledJobs = await trx
+      .updateTable("jobs")
+      .set({ state: "failed", error: "project deleted", finished_at: new Date() })
+      .where("project_id", "=", projectId)
+      .where("state", "=", "queued")
+      .executeTakeFirst();
     const names = await templateNames(
       trx,
       [...cancelled, ...revoked].map((r) => r.template_id),
@@ -193,7 +200,11 @@ export async function deleteProject(db: Db, principal: Principal, input: z.input
       projectId,
       actorId,
       action: "project.delete",
-      details: { revokedKeys: revoked.length, cancelledRequests: cancelled.length },
+      details: {
+        revokedKeys: revoked.length,
+        cancelledRequests: cancelled.length,
+        cancelledJobs: Number(cancelledJobs.numUpdatedRows),
+      },
     });
   });
   return { id: projectId };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { createHarness, type Harness } from "../../../test/harness";
+import { createHarness, type Harness, projectWithKey, queuedEmails } from "../../../test/harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -75,9 +75,30 @@ test("a public project's About page is visible to any signed-in user", async () 
   expect(about).toMatchObject({ name: "Service", description: "Doubles numbers", canViewProject: false });
 });
 
-test("delete hides the project from everyone", async () => {
-  const { client } = await h.user("Deleter");
-  const p = await client.projects.create.mutate({ name: "Temp" });
-  await client.projects.delete.mutate({ projectId: p.id });
-  expect((await client.projects.list.query()).map((x) => x.id)).not.toContain(p.id);
+test("delete hides the project, revokes its keys, cancels its requests and queued jobs, with e-mails", async () => {
+  const k = await projectWithKey(h, { templateName: "Doomed" });
+  const waiter = await h.user("Waiter");
+  await waiter.client.apiKeys.request.mutate({ templateId: k.template.id });
+  const node = await k.owner.client.graph.createNode.mutate({
+    projectId: k.project.id,
+    name: "c",
+    kind: "compute",
+  });
+  const [layer] = await k.owner.client.dataLayers.list.query({ projectId: k.project.id });
+  await k.owner.client.packages.create.mutate({ nodeId: node.id, dataLayerId: layer!.id, fields: { x: 1 } });
+
+  await k.owner.client.projects.delete.mutate({ projectId: k.project.id });
+  expect((await k.owner.client.projects.list.query()).map((x) => x.id)).not.toContain(k.project.id);
+  expect((await k.holder.client.apiKeys.mine.query())[0]?.state).toBe("revoked");
+  const jobs = await h.db
+    .selectFrom("jobs")
+    .select(["state", "error"])
+    .where("node_id", "=", node.id)
+    .execute();
+  expect(jobs).toEqual([{ state: "failed", error: "project deleted" }]);
+  const mails = await queuedEmails(h);
+  expect(mails).toContainEqual(expect.objectContaining({ to: k.holder.email, template: "key_revoked" }));
+  expect(mails).toContainEqual(
+    expect.objectContaining({ to: waiter.email, template: "key_request_cancelled" }),
+  );
 });
