@@ -12,7 +12,7 @@ const ProjectShell = lazy(() => import("./pages/project/ProjectShell"));
 const About = lazy(() => import("./pages/project/About"));
 const Graph = lazy(() => import("./pages/project/graph/Graph"));
 const Permissions = lazy(() => import("./pages/project/permissions/Permissions"));
-const Secrets = lazy(() => import("./pages/project/Secrets"));
+const Secrets = lazy(() => import("./pages/project/secrets/SecretsPage"));
 const ApiKeys = lazy(() => import("./pages/project/apiKeys/ApiKeysPage"));
 const IssuedKeys = lazy(() => import("./pages/project/issuedKeys/IssuedKeysPage"));
 const AuditLog = lazy(() => import("./pages/project/AuditLog"));

@@ -40,13 +40,17 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
   });
   let worker: RunningWorker | undefined;
   if (options.worker) {
-    worker = await startWorker({ databaseUrl: database.url, appUrl: url, smtpUrl: undefined }).catch(
-      async (e: unknown) => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await database.destroy();
-        throw e;
-      },
-    );
+    // the master secret lets node jobs receive their granted secrets (without it they get none)
+    worker = await startWorker({
+      databaseUrl: database.url,
+      appUrl: url,
+      smtpUrl: undefined,
+      secret: config.secret,
+    }).catch(async (e: unknown) => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.destroy();
+      throw e;
+    });
   }
   return {
     /** Base URL the browser should open, e.g. `${url}/signup`. */

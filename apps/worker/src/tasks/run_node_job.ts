@@ -22,6 +22,15 @@ export interface RunNodeJobDeps {
 }
 
 /** The secrets a node may read, as core decrypts them. */
+async function hasGrantedSecrets(db: Db, nodeId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom("secret_nodes")
+    .select("secret_id")
+    .where("node_id", "=", nodeId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 const grantedSecrets: SecretValues = (db, keyring, nodeId) =>
   secrets.secretValuesForNode(db, keyring, nodeId);
 
@@ -102,9 +111,12 @@ async function execute(deps: RunNodeJobDeps, job: jobs.JobRow, signal: AbortSign
   if (node.kind !== "compute" || !node.runtime || !node.entry)
     return fail("the node has no runtime or entry file (it is not a compute node)");
 
-  let granted: { name: string; value: string }[];
+  let granted: { name: string; value: string }[] = [];
   try {
-    granted = deps.keyring ? await (deps.secretValues ?? grantedSecrets)(deps.db, deps.keyring, node.id) : [];
+    if (deps.keyring) granted = await (deps.secretValues ?? grantedSecrets)(deps.db, deps.keyring, node.id);
+    // never run a job silently without the secrets it was granted
+    else if (await hasGrantedSecrets(deps.db, node.id))
+      return fail("this worker was started without KEYFLOW_SECRET, so it cannot give the node its secrets");
   } catch (e) {
     logger.error({ jobId: job.id, err: (e as Error).message }, "run_node_job: secrets unavailable");
     return fail("the node's secrets cannot be decrypted by this worker");

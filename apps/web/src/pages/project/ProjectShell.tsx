@@ -13,6 +13,8 @@ interface NavItem {
   icon: IconName;
   /** Shown only with this permission (the server checks anyway). */
   needs?: string;
+  /** …or with any of these, project-wide or on some node. */
+  needsAny?: string[];
   end?: boolean;
 }
 
@@ -20,7 +22,8 @@ const NAV: NavItem[] = [
   { href: "", label: "About", icon: "info", end: true },
   { href: "/graph", label: "Graph", icon: "graph", needs: "graph_view" },
   { href: "/permissions", label: "Permissions", icon: "shield", needs: "project_manage" },
-  { href: "/secrets", label: "Secrets", icon: "lock", needs: "project_manage" },
+  // code_view alone shows the names of the secrets granted to nodes it can see
+  { href: "/secrets", label: "Secrets", icon: "lock", needsAny: ["project_manage", "code_view"] },
   { href: "/api-keys", label: "API keys", icon: "key", needs: "project_manage" },
   { href: "/issued-keys", label: "Issued keys", icon: "table", needs: "project_manage" },
   { href: "/audit", label: "Audit log", icon: "list", needs: "project_manage" },
@@ -44,6 +47,10 @@ export default function ProjectShell(props: RouteSectionProps) {
   const proj = () => (project.error ? undefined : project());
   const aboutInfo = () => (about.error ? undefined : about());
   const perms = createMemo(() => new Set<string>(proj()?.permissions ?? []));
+  const onSomeNode = (p: string) =>
+    perms().has(p) || Object.values<string[]>(proj()?.nodePermissions ?? {}).some((list) => list.includes(p));
+  const visible = (n: NavItem) =>
+    (!n.needs || perms().has(n.needs)) && (!n.needsAny || n.needsAny.some(onSomeNode));
   const ctx: ProjectContextValue = {
     projectId,
     project: proj,
@@ -66,7 +73,7 @@ export default function ProjectShell(props: RouteSectionProps) {
               {name() ?? "…"}
             </div>
             <nav>
-              <For each={NAV.filter((n) => !n.needs || perms().has(n.needs))}>
+              <For each={NAV.filter(visible)}>
                 {(item) => (
                   <A
                     href={`/projects/${projectId()}${item.href}`}

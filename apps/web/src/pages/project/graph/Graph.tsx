@@ -8,10 +8,11 @@ import { AddLinkDialog } from "./AddLinkDialog";
 import { AddNodeDialog } from "./AddNodeDialog";
 import { GraphDiagram } from "./GraphDiagram";
 import { LayerSelect } from "./LayerSelect";
+import { isBusy, isFailure, type Job } from "./NodeJobs";
 import { NodePanel } from "./NodePanel";
 
 export default function Graph() {
-  const { projectId, can } = useProject();
+  const { projectId, can, canOnNode } = useProject();
   const [layers, { refetch: refetchLayers }] = createResource(projectId, (id) =>
     trpc.dataLayers.list.query({ projectId: id }),
   );
@@ -30,6 +31,31 @@ export default function Graph() {
   const [addingLink, setAddingLink] = createSignal(false);
   const data = () => (graph.error ? undefined : graph.latest);
   const selected = createMemo(() => data()?.nodes.find((n) => n.id === selectedId()));
+  // compute nodes whose newest finished job in this layer failed or timed out get a red mark;
+  // graph.get has no such flag, so this asks jobs.list per visible compute node (one batched call)
+  const [failures, { refetch: refetchFailures }] = createResource(
+    () => {
+      const g = data();
+      const layer = layerId();
+      if (!g || layer === null) return false;
+      const ids = g.nodes
+        .filter((n) => n.kind === "compute" && canOnNode("package_view", n.id))
+        .map((n) => n.id);
+      return ids.length > 0 ? { ids, layer } : false;
+    },
+    async ({ ids, layer }) => {
+      const lists = await Promise.all(
+        ids.map((nodeId) => trpc.jobs.list.query({ nodeId, dataLayerId: layer }).catch((): Job[] => [])),
+      );
+      const failed = new Set<number>();
+      lists.forEach((jobs, i) => {
+        const last = jobs.find((j) => !isBusy(j.state));
+        if (last && isFailure(last.state)) failed.add(ids[i]!);
+      });
+      return failed;
+    },
+  );
+  const failedIds = () => (failures.error ? new Set<number>() : (failures.latest ?? new Set<number>()));
 
   return (
     <div class="graph-page">
@@ -85,6 +111,7 @@ export default function Graph() {
                   nodes={g().nodes}
                   links={g().links}
                   selectedId={selectedId()}
+                  failedIds={failedIds()}
                   onSelect={setSelectedId}
                 />
                 <div class="legend">
@@ -95,6 +122,11 @@ export default function Graph() {
                     <span class="swatch swatch-compute" /> compute node
                   </span>
                   <span class="legend-item">→ push link (label filter on the arrow)</span>
+                  <Show when={failedIds().size > 0}>
+                    <span class="legend-item">
+                      <span class="failed-dot-swatch" /> last job failed
+                    </span>
+                  </Show>
                 </div>
               </Show>
             )}
@@ -111,6 +143,7 @@ export default function Graph() {
               onLayerChange={setLayerChoice}
               onClose={() => setSelectedId(null)}
               onChanged={refetch}
+              onJobsChanged={refetchFailures}
               onDeleted={() => {
                 setSelectedId(null);
                 refetch();

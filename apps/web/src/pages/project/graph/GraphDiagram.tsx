@@ -44,6 +44,8 @@ export function GraphDiagram(props: {
   nodes: GraphNode[];
   links: GraphLink[];
   selectedId: number | null;
+  /** Nodes whose newest finished job failed or timed out: drawn with a red dot. */
+  failedIds?: Set<number>;
   onSelect: (id: number) => void;
 }) {
   const layout = createMemo(() => layoutGraph(props.nodes, props.links));
@@ -126,6 +128,7 @@ export function GraphDiagram(props: {
         <For each={props.nodes}>
           {(node) => {
             const pos = () => layout().positions.get(node.id) ?? { x: 0, y: 0, layer: 0 };
+            const failed = () => props.failedIds?.has(node.id) ?? false;
             const subtitle = () =>
               node.kind === "data"
                 ? "data"
@@ -133,13 +136,14 @@ export function GraphDiagram(props: {
             return (
               // biome-ignore lint/a11y/useSemanticElements: an SVG group cannot be a <button>
               <g
-                class={`node node-${node.kind} ${props.selectedId === node.id ? "selected" : ""} ${node.active ? "" : "inactive"}`}
+                class={`node node-${node.kind} ${props.selectedId === node.id ? "selected" : ""} ${node.active ? "" : "inactive"} ${failed() ? "failed" : ""}`}
                 transform={`translate(${pos().x}, ${pos().y})`}
                 role="button"
                 tabindex="0"
                 aria-label={`${node.kind} node ${node.name}`}
                 aria-pressed={props.selectedId === node.id}
                 data-node-id={node.id}
+                data-failed={failed() ? "true" : undefined}
                 onClick={() => props.onSelect(node.id)}
                 onKeyDown={(e) => {
                   if (e.key === "Enter" || e.key === " ") {
@@ -171,6 +175,11 @@ export function GraphDiagram(props: {
                 <text class="node-sub" x={22} y={44}>
                   {subtitle()}
                 </text>
+                <Show when={failed()}>
+                  <circle class="node-failed-dot" cx={NODE_W - 4} cy={4} r={7} data-testid="node-failed">
+                    <title>The last job in this data layer failed</title>
+                  </circle>
+                </Show>
               </g>
             );
           }}

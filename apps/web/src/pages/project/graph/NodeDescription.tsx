@@ -1,16 +1,68 @@
-import { createSignal, For, Show } from "solid-js";
+import { A } from "@solidjs/router";
+import { createResource, createSignal, For, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../../components/Field";
 import { createAction } from "../../../lib/action";
-import { trpc } from "../../../lib/trpc";
+import { errorMessage, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
 import { RUNTIMES } from "./AddNodeDialog";
 import type { NodePanelProps } from "./NodePanel";
 
+/** The secrets the node's jobs receive (names and variables only; values stay on the Secrets page). */
+function NodeSecrets(props: { nodeId: number }) {
+  const { projectId, can } = useProject();
+  const [secrets] = createResource(
+    () => props.nodeId,
+    (nodeId) => trpc.secrets.forNode.query({ nodeId }),
+  );
+  return (
+    <div class="subsection">
+      <h3 class="section-label">Secrets</h3>
+      <Show when={!secrets.error} fallback={<ErrorBox error={errorMessage(secrets.error)} />}>
+        <Show when={secrets.latest} fallback={<p class="muted small">Loading…</p>}>
+          {(list) => (
+            <Show
+              when={list().length > 0}
+              fallback={
+                <p class="muted small">
+                  This node can read no secrets.
+                  <Show when={can("project_manage")}>
+                    {" "}
+                    Grant access on the <A href={`/projects/${projectId()}/secrets`}>Secrets</A> page.
+                  </Show>
+                </p>
+              }
+            >
+              <ul class="node-secrets" aria-label="Secrets this node can read">
+                <For each={list()}>
+                  {(s) => (
+                    <li>
+                      <code class="strong">{s.name}</code>
+                      <span class="muted small">as</span>
+                      <code class="env-name" title={s.envName}>
+                        {s.envName}
+                      </code>
+                      <Show when={s.writeOnly}>
+                        <span class="badge badge-grey" title="An API key token: never shown">
+                          token
+                        </span>
+                      </Show>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Show>
+          )}
+        </Show>
+      </Show>
+    </div>
+  );
+}
+
 export function NodeDescription(props: NodePanelProps) {
-  const { can } = useProject();
+  const { can, canOnNode } = useProject();
   const editable = () => can("graph_edit");
   const node = props.node; // the form starts from these values; live values are read from props.node
   const [name, setName] = createSignal(node.name);
@@ -106,6 +158,10 @@ export function NodeDescription(props: NodePanelProps) {
           />
           <ErrorBox error={setActive.error()} />
         </div>
+      </Show>
+
+      <Show when={canOnNode("code_view", node.id)}>
+        <NodeSecrets nodeId={node.id} />
       </Show>
 
       <div class="subsection">

@@ -3,6 +3,7 @@ import { type TabDef, Tabs } from "../../../components/Tabs";
 import { useProject } from "../context";
 import { NodeDescription } from "./NodeDescription";
 import { NodeFiles } from "./NodeFiles";
+import { NodeJobs } from "./NodeJobs";
 import { NodePackages } from "./NodePackages";
 import type { DataLayer, GraphData, GraphNode } from "./types";
 
@@ -15,9 +16,11 @@ export interface NodePanelProps {
   onClose: () => void;
   onChanged: () => void;
   onDeleted: () => void;
+  /** A job finished (or the user refreshed the jobs): the graph's failure marks may change. */
+  onJobsChanged?: () => void;
 }
 
-/** The side panel of the selected node: its description, files and packages. */
+/** The side panel of the selected node: its description, files, packages and (compute) jobs. */
 export function NodePanel(props: NodePanelProps) {
   const { canOnNode } = useProject();
   const [tab, setTab] = createSignal("description");
@@ -28,6 +31,9 @@ export function NodePanel(props: NodePanelProps) {
       : []),
     ...(canOnNode("package_view", props.node.id)
       ? [{ value: "packages", label: "Packages", content: () => <NodePackages {...props} /> }]
+      : []),
+    ...(props.node.kind === "compute" && canOnNode("package_view", props.node.id)
+      ? [{ value: "jobs", label: "Jobs", content: () => <NodeJobs {...props} /> }]
       : []),
   ];
   return (
