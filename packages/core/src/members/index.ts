@@ -17,6 +17,8 @@ export interface MemberView {
   name: string;
   email: string;
   roles: { id: number; name: string }[];
+  /** Their usable keys from this project's templates: removing them from a private project revokes these. */
+  activeKeys: { id: number; templateName: string }[];
 }
 
 async function membersOf(db: Db, projectId: number, userId?: number): Promise<MemberView[]> {
@@ -31,6 +33,11 @@ async function membersOf(db: Db, projectId: number, userId?: number): Promise<Me
         select json_agg(json_build_object('id', r.id, 'name', r.name) order by r.is_owner desc, r.id)
         from member_roles mr join roles r on r.id = mr.role_id
         where mr.project_id = m.project_id and mr.user_id = m.user_id), '[]')`.as("roles"),
+      sql<{ id: number; templateName: string }[]>`coalesce((
+        select json_agg(json_build_object('id', k.id, 'templateName', t.name) order by k.id)
+        from api_keys k join api_key_templates t on t.id = k.template_id
+        where k.project_id = m.project_id and k.user_id = m.user_id and k.revoked_at is null
+          and (k.expires_at is null or k.expires_at > now())), '[]')`.as("activeKeys"),
     ])
     .where("m.project_id", "=", projectId);
   if (userId !== undefined) q = q.where("m.user_id", "=", userId);

@@ -83,3 +83,29 @@ test("removing someone who is not a member is NOT_FOUND", async () => {
     /Member not found/,
   );
 });
+
+test("removing a member of a private project revokes their keys there; the list showed them first", async () => {
+  const owner = await h.user("Owner");
+  const holder = await h.user("Holder");
+  const p = await owner.client.projects.create.mutate({ name: "Private service" });
+  const role = await owner.client.roles.create.mutate({
+    projectId: p.id,
+    name: "Client",
+    permissions: { project: ["project_view"], nodes: {} },
+  });
+  await owner.client.members.add.mutate({ projectId: p.id, email: holder.email, roleIds: [role.id] });
+  const t = await owner.client.apiKeys.createTemplate.mutate({
+    projectId: p.id,
+    name: "Internal",
+    roleId: role.id,
+  });
+  const { keyId } = await owner.client.apiKeys.approve.mutate({
+    requestId: (await holder.client.apiKeys.request.mutate({ templateId: t.id })).id,
+  });
+  const listed = (await owner.client.members.list.query({ projectId: p.id })).find(
+    (m) => m.userId === holder.user.id,
+  );
+  expect(listed?.activeKeys).toEqual([{ id: keyId, templateName: "Internal" }]);
+  await owner.client.members.remove.mutate({ projectId: p.id, userId: holder.user.id });
+  expect((await holder.client.apiKeys.mine.query()).find((k) => k.id === keyId)?.state).toBe("revoked");
+});

@@ -27,6 +27,7 @@ test("adding a member by e-mail gives them the roles and queues the member-added
     name: "Bob",
     email: bob.email,
     roles: [{ id: role.id, name: "Dev" }],
+    activeKeys: [],
   });
   expect((await bob.client.projects.list.query()).map((x) => x.id)).toContain(p.id);
 

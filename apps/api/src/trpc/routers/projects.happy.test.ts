@@ -32,7 +32,13 @@ test("creating a project makes the creator owner with every permission and a sha
   expect(roles[0]).toMatchObject({ name: "Owner", isOwner: true });
   const members = await client.members.list.query({ projectId: p.id });
   expect(members).toEqual([
-    { userId: user.id, name: "Owner", email: user.email, roles: [{ id: roles[0]!.id, name: "Owner" }] },
+    {
+      userId: user.id,
+      name: "Owner",
+      email: user.email,
+      roles: [{ id: roles[0]!.id, name: "Owner" }],
+      activeKeys: [],
+    },
   ]);
   const layers = await h.db.selectFrom("data_layers").selectAll().where("project_id", "=", p.id).execute();
   expect(layers).toMatchObject([{ name: "Main", kind: "shared", owner_id: null }]);

@@ -92,7 +92,19 @@ function MemberRow(props: { member: Member; projectId: number; roles: Role[]; on
             size="sm"
             label="Remove"
             title={`Remove ${props.member.name}?`}
-            message={`${props.member.name} (${props.member.email}) loses every role in this project.`}
+            message={
+              <>
+                <p>
+                  {props.member.name} ({props.member.email}) loses every role in this project.
+                </p>
+                <Show when={props.member.activeKeys.length > 0}>
+                  <p>
+                    In a private project their API keys are revoked too:{" "}
+                    <strong>{props.member.activeKeys.map((k) => k.templateName).join(", ")}</strong>.
+                  </p>
+                </Show>
+              </>
+            }
             confirmLabel="Remove member"
             onConfirm={async () => {
               await trpc.members.remove.mutate({ projectId: props.projectId, userId: props.member.userId });
