@@ -8,6 +8,10 @@ import { type Executor, LocalProcessExecutor } from "./executor/index";
 import { graphileLogger, logger } from "./logger";
 import { taskList } from "./tasks/index";
 import { ROLLUP_USAGE_CRON } from "./tasks/rollup_usage";
+import { SWEEP_JOBS_CRON, sweepJobsOnce } from "./tasks/sweep_jobs";
+
+/** The default crontab: the usage rollup and the stale-job sweep, each every minute. */
+export const DEFAULT_CRONTAB = `${ROLLUP_USAGE_CRON}\n${SWEEP_JOBS_CRON}`;
 
 export interface StartWorkerOptions {
   databaseUrl: string;
@@ -21,7 +25,7 @@ export interface StartWorkerOptions {
    * up with a different one (SPEC §11); the first process to start records its check value.
    */
   secret?: string;
-  /** graphile-worker crontab; default: the usage rollup every minute. */
+  /** graphile-worker crontab; default {@link DEFAULT_CRONTAB} (usage rollup and job sweep, every minute). */
   crontab?: string;
   /** Runs node jobs; default local child processes, kept away from the data directory. */
   executor?: Executor;
@@ -52,6 +56,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     }
     const smtpUrl = options.smtpUrl ?? (capture as DevSmtp).url;
     const transport = nodemailer.createTransport(smtpUrl);
+    // jobs a previous worker left `running` when it died, before this one takes new work
+    await sweepJobsOnce(db, "start");
     const runner = await run({
       pgPool: pool,
       concurrency,
@@ -59,7 +65,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       noHandleSignals: true,
       logger: graphileLogger,
       // given in code, so graphile-worker does not look for a crontab file
-      crontab: options.crontab ?? ROLLUP_USAGE_CRON,
+      crontab: options.crontab ?? DEFAULT_CRONTAB,
       taskList: taskList({
         db,
         transport,

@@ -1,4 +1,4 @@
-import type { Db, NodesTable, Selectable } from "@keyflow/db";
+import type { Db, JobState, NodesTable, Selectable } from "@keyflow/db";
 import type { z } from "zod";
 import { type Access, loadAccess, loadNodeAccess } from "../access";
 import { recordAudit } from "../audit";
@@ -50,7 +50,18 @@ export interface NodeView {
   posY: number | null;
   /** Active in the requested data layer (nodes are active unless switched off). */
   active: boolean;
+  /**
+   * The node's newest job in the requested data layer; null without a layer, for nodes that never
+   * ran there, and when the caller lacks `package_view` on the node (what `jobs.list` needs).
+   */
+  lastJob: LastJob | null;
   createdAt: Date;
+}
+
+export interface LastJob {
+  id: number;
+  state: JobState;
+  finishedAt: Date | null;
 }
 
 export interface LinkView {
@@ -64,7 +75,7 @@ export interface LinkView {
   createdAt: Date;
 }
 
-function nodeView(n: NodeRow, access: Access, active = true): NodeView {
+function nodeView(n: NodeRow, access: Access, active = true, lastJob: LastJob | null = null): NodeView {
   return {
     id: n.id,
     projectId: n.project_id,
@@ -78,6 +89,7 @@ function nodeView(n: NodeRow, access: Access, active = true): NodeView {
     posX: n.pos_x,
     posY: n.pos_y,
     active,
+    lastJob,
     createdAt: n.created_at,
   };
 }
@@ -110,7 +122,7 @@ export async function getGraph(
   const access = await loadAccess(db, principal, data.projectId);
   access.require("graph_view");
   if (data.dataLayerId !== undefined) await requireLayer(db, access, data.dataLayerId, "read");
-  const [nodes, links, inactive] = await Promise.all([
+  const [nodes, links, inactive, newest] = await Promise.all([
     db.selectFrom("nodes").selectAll().where("project_id", "=", data.projectId).orderBy("id").execute(),
     db.selectFrom("links").selectAll().where("project_id", "=", data.projectId).orderBy("id").execute(),
     data.dataLayerId === undefined
@@ -121,13 +133,45 @@ export async function getGraph(
           .where("data_layer_id", "=", data.dataLayerId)
           .where("active", "=", false)
           .execute(),
+    data.dataLayerId === undefined ? [] : lastJobs(db, data.projectId, data.dataLayerId),
   ]);
   const off = new Set(inactive.map((r) => r.node_id));
+  const last = new Map(
+    newest
+      .filter((j) => access.hasOnNode("package_view", j.node_id))
+      .map((j) => [j.node_id, { id: j.id, state: j.state, finishedAt: j.finished_at }]),
+  );
   return {
     projectId: data.projectId,
-    nodes: nodes.map((n) => nodeView(n, access, !off.has(n.id))),
+    nodes: nodes.map((n) => nodeView(n, access, !off.has(n.id), last.get(n.id) ?? null)),
     links: links.map(linkView),
   };
+}
+
+/**
+ * The newest job of each compute node of the project in one layer, in one query: a lateral
+ * lookup per node walks `jobs_node_idx` (node_id, id desc) from the top to the first job of the
+ * layer, so it costs little however many jobs the project has.
+ */
+function lastJobs(db: Db, projectId: number, dataLayerId: number) {
+  return db
+    .selectFrom("nodes as n")
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom("jobs")
+          .select(["jobs.id", "jobs.state", "jobs.finished_at"])
+          .whereRef("jobs.node_id", "=", "n.id")
+          .where("jobs.data_layer_id", "=", dataLayerId)
+          .orderBy("jobs.id", "desc")
+          .limit(1)
+          .as("j"),
+      (join) => join.onTrue(),
+    )
+    .select(["n.id as node_id", "j.id", "j.state", "j.finished_at"])
+    .where("n.project_id", "=", projectId)
+    .where("n.kind", "=", "compute")
+    .execute();
 }
 
 /** Only compute nodes run code, so only they have a runtime and an entry file. */

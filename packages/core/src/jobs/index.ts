@@ -13,6 +13,14 @@ import { jobIdInput, jobOutputsSchema, listJobsInput } from "./schemas";
 
 export { JOB_LIMIT_ERROR, MAX_ACTIVE_JOBS_PER_PROJECT, queueJob } from "./queue";
 export { jobIdInput, listJobsInput, MAX_JOB_FILE_BYTES, MAX_OUTPUTS_PER_JOB } from "./schemas";
+export {
+  INTERRUPTED_ERROR,
+  LOST_AFTER_S,
+  LOST_ERROR,
+  RUNNING_GRACE_S,
+  type SweepResult,
+  sweepStaleJobs,
+} from "./sweep";
 
 export type JobRow = Selectable<JobsTable>;
 

@@ -147,6 +147,114 @@ describe("graph", () => {
     expect(again.nodes.find((x) => x.id === n.id)?.active).toBe(true);
   });
 
+  test("get reports each compute node's newest job in the requested layer", async () => {
+    const g = f.owner.client.graph;
+    const src = await g.createNode.mutate({ projectId: f.projectId, name: "Jobs source", kind: "data" });
+    const busy = await g.createNode.mutate({ projectId: f.projectId, name: "Busy", kind: "compute" });
+    const idle = await g.createNode.mutate({ projectId: f.projectId, name: "Idle", kind: "compute" });
+    await g.createLink.mutate({ projectId: f.projectId, fromNodeId: src.id, toNodeId: busy.id });
+    const staging = await f.owner.client.dataLayers.create.mutate({
+      projectId: f.projectId,
+      name: "Jobs staging",
+      kind: "shared",
+    });
+    const main = f.mainLayerId;
+    const jobOf = async (packageId: number) =>
+      (
+        await h.db
+          .selectFrom("jobs")
+          .select("id")
+          .where("node_id", "=", busy.id)
+          .where("package_id", "=", packageId)
+          .executeTakeFirstOrThrow()
+      ).id;
+    const lastJobs = async (dataLayerId?: number, client = f.owner.client) => {
+      const graph = await client.graph.get.query({ projectId: f.projectId, dataLayerId });
+      const of = (id: number) => graph.nodes.find((n) => n.id === id)?.lastJob;
+      return { src: of(src.id), busy: of(busy.id), idle: of(idle.id) };
+    };
+
+    expect(await lastJobs(main)).toEqual({ src: null, busy: null, idle: null });
+
+    // a package pushed to the compute node queues its job (no worker runs here, so it stays queued)
+    const p1 = await f.owner.client.packages.create.mutate({
+      nodeId: src.id,
+      dataLayerId: main,
+      label: "one",
+    });
+    const [copy1] = await h.db.selectFrom("packages").select("id").where("parent_id", "=", p1.id).execute();
+    const j1 = await jobOf(copy1!.id);
+    expect(await lastJobs(main)).toEqual({
+      src: null,
+      busy: { id: j1, state: "queued", finishedAt: null },
+      idle: null,
+    });
+
+    // a newer job replaces it; once it times out the graph says so, with when
+    await f.owner.client.packages.create.mutate({ nodeId: src.id, dataLayerId: main, label: "two" });
+    const j2 = await h.db
+      .selectFrom("jobs")
+      .select(["id", "package_id"])
+      .where("node_id", "=", busy.id)
+      .where("id", "!=", j1)
+      .executeTakeFirstOrThrow();
+    expect(j2.id).toBeGreaterThan(j1);
+    const finished = new Date("2026-01-02T03:04:05.678Z");
+    await h.db
+      .updateTable("jobs")
+      .set({ state: "failed", finished_at: finished })
+      .where("id", "=", j1)
+      .execute();
+    expect((await lastJobs(main)).busy).toEqual({ id: j2.id, state: "queued", finishedAt: null });
+    await h.db
+      .updateTable("jobs")
+      .set({ state: "timeout", finished_at: finished })
+      .where("id", "=", j2.id)
+      .execute();
+    expect((await lastJobs(main)).busy).toEqual({ id: j2.id, state: "timeout", finishedAt: finished });
+
+    // per layer: a job in another layer (a row inserted directly) shows only there
+    const stagingPkg = await f.owner.client.packages.create.mutate({
+      nodeId: src.id,
+      dataLayerId: staging.id,
+      label: "staged",
+    });
+    const j3 = await h.db
+      .insertInto("jobs")
+      .values({
+        project_id: f.projectId,
+        node_id: idle.id,
+        package_id: stagingPkg.id,
+        data_layer_id: staging.id,
+        state: "completed",
+        finished_at: finished,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const inStaging = await lastJobs(staging.id);
+    expect(inStaging.idle).toEqual({ id: j3.id, state: "completed", finishedAt: finished });
+    // the staged package's own job (pushed to Busy in that layer), not main's
+    expect(inStaging.busy).toMatchObject({ state: "queued", finishedAt: null });
+    expect(inStaging.busy!.id).toBeGreaterThan(j2.id);
+    expect((await lastJobs(main)).idle).toBeNull();
+
+    // no layer asked: no jobs reported
+    expect(await lastJobs()).toEqual({ src: null, busy: null, idle: null });
+
+    // jobs need package_view on the node, as jobs.list does
+    const viewer = await f.memberWith({ project: ["project_view", "graph_view"] }, "Graph viewer");
+    expect(await lastJobs(main, viewer.client)).toEqual({ src: null, busy: null, idle: null });
+    const reader = await f.memberWith(
+      { project: ["project_view", "graph_view"], nodes: { [busy.id]: ["package_view"] } },
+      "Busy reader",
+    );
+    expect(await lastJobs(main, reader.client)).toEqual({
+      src: null,
+      busy: { id: j2.id, state: "timeout", finishedAt: finished },
+      idle: null,
+    });
+  });
+
   test("deleteNode cascades to links, packages, files, role grants; frees unshared blobs only", async () => {
     const g = f.owner.client.graph;
     const a = await g.createNode.mutate({ projectId: f.projectId, name: "Doomed", kind: "data" });

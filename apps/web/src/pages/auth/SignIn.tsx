@@ -1,25 +1,16 @@
-import { A, useNavigate, useSearchParams } from "@solidjs/router";
+import { A, useSearchParams } from "@solidjs/router";
 import { createSignal } from "solid-js";
-import { Button } from "../../components/Button";
-import { ErrorBox } from "../../components/ErrorBox";
 import { TextField } from "../../components/Field";
-import { createAction } from "../../lib/action";
-import { setMe } from "../../lib/session";
 import { trpc } from "../../lib/trpc";
-import { AuthCard, nextPath } from "./AuthCard";
+import { nextPath } from "./AuthCard";
+import { AuthForm } from "./AuthForm";
 
 export function SignIn() {
-  const navigate = useNavigate();
   const [params] = useSearchParams();
   const [email, setEmail] = createSignal("");
   const [password, setPassword] = createSignal("");
-  const signIn = createAction(async () => {
-    const user = await trpc.auth.signIn.mutate({ email: email(), password: password() });
-    setMe(user);
-    navigate(nextPath(params.next), { replace: true });
-  });
   return (
-    <AuthCard
+    <AuthForm
       title="Sign in"
       subtitle="Welcome back to Keyflow."
       footer={
@@ -30,37 +21,27 @@ export function SignIn() {
           </A>
         </>
       }
+      submitLabel="Sign in"
+      submit={() => trpc.auth.signIn.mutate({ email: email(), password: password() })}
     >
-      <form
-        class="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          signIn.run();
-        }}
-      >
-        <TextField
-          label="E-mail"
-          type="email"
-          name="email"
-          autocomplete="email"
-          required
-          value={email()}
-          onInput={setEmail}
-        />
-        <TextField
-          label="Password"
-          type="password"
-          name="password"
-          autocomplete="current-password"
-          required
-          value={password()}
-          onInput={setPassword}
-        />
-        <ErrorBox error={signIn.error()} />
-        <Button type="submit" variant="primary" pending={signIn.pending()} class="btn-block">
-          Sign in
-        </Button>
-      </form>
-    </AuthCard>
+      <TextField
+        label="E-mail"
+        type="email"
+        name="email"
+        autocomplete="email"
+        required
+        value={email()}
+        onInput={setEmail}
+      />
+      <TextField
+        label="Password"
+        type="password"
+        name="password"
+        autocomplete="current-password"
+        required
+        value={password()}
+        onInput={setPassword}
+      />
+    </AuthForm>
   );
 }

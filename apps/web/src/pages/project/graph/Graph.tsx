@@ -8,11 +8,11 @@ import { AddLinkDialog } from "./AddLinkDialog";
 import { AddNodeDialog } from "./AddNodeDialog";
 import { GraphDiagram } from "./GraphDiagram";
 import { LayerSelect } from "./LayerSelect";
-import { isBusy, isFailure, type Job } from "./NodeJobs";
+import { isFailure } from "./NodeJobs";
 import { NodePanel } from "./NodePanel";
 
 export default function Graph() {
-  const { projectId, can, canOnNode } = useProject();
+  const { projectId, can } = useProject();
   const [layers, { refetch: refetchLayers }] = createResource(projectId, (id) =>
     trpc.dataLayers.list.query({ projectId: id }),
   );
@@ -31,31 +31,12 @@ export default function Graph() {
   const [addingLink, setAddingLink] = createSignal(false);
   const data = () => (graph.error ? undefined : graph.latest);
   const selected = createMemo(() => data()?.nodes.find((n) => n.id === selectedId()));
-  // compute nodes whose newest finished job in this layer failed or timed out get a red mark;
-  // graph.get has no such flag, so this asks jobs.list per visible compute node (one batched call)
-  const [failures, { refetch: refetchFailures }] = createResource(
-    () => {
-      const g = data();
-      const layer = layerId();
-      if (!g || layer === null) return false;
-      const ids = g.nodes
-        .filter((n) => n.kind === "compute" && canOnNode("package_view", n.id))
-        .map((n) => n.id);
-      return ids.length > 0 ? { ids, layer } : false;
-    },
-    async ({ ids, layer }) => {
-      const lists = await Promise.all(
-        ids.map((nodeId) => trpc.jobs.list.query({ nodeId, dataLayerId: layer }).catch((): Job[] => [])),
-      );
-      const failed = new Set<number>();
-      lists.forEach((jobs, i) => {
-        const last = jobs.find((j) => !isBusy(j.state));
-        if (last && isFailure(last.state)) failed.add(ids[i]!);
-      });
-      return failed;
-    },
+  // compute nodes whose newest job in this layer failed or timed out get a red mark
+  // (graph.get reports each node's last job in the requested layer)
+  const failedIds = createMemo(
+    () =>
+      new Set((data()?.nodes ?? []).filter((n) => n.lastJob && isFailure(n.lastJob.state)).map((n) => n.id)),
   );
-  const failedIds = () => (failures.error ? new Set<number>() : (failures.latest ?? new Set<number>()));
 
   return (
     <div class="graph-page">
@@ -143,7 +124,7 @@ export default function Graph() {
               onLayerChange={setLayerChoice}
               onClose={() => setSelectedId(null)}
               onChanged={refetch}
-              onJobsChanged={refetchFailures}
+              onJobsChanged={refetch}
               onDeleted={() => {
                 setSelectedId(null);
                 refetch();

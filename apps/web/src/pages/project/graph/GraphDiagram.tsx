@@ -44,7 +44,7 @@ export function GraphDiagram(props: {
   nodes: GraphNode[];
   links: GraphLink[];
   selectedId: number | null;
-  /** Nodes whose newest finished job failed or timed out: drawn with a red dot. */
+  /** Nodes whose newest job in the layer failed or timed out: drawn with a red dot. */
   failedIds?: Set<number>;
   onSelect: (id: number) => void;
 }) {

@@ -2,6 +2,7 @@ import { createSignal, For, Show } from "solid-js";
 import { Dialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { Icon } from "../../../components/Icon";
+import { NodeSearchList } from "../../../components/NodeSearchList";
 import { createAction } from "../../../lib/action";
 import { trpc } from "../../../lib/trpc";
 import type { GraphNode, Secret } from "./types";
@@ -17,7 +18,6 @@ export function SecretNodes(props: {
   onChanged: (s: Secret) => void;
 }) {
   const [picking, setPicking] = createSignal(false);
-  const [query, setQuery] = createSignal("");
   const setNodes = createAction(async (nodeIds: number[]) => {
     const updated = await trpc.secrets.setNodes.mutate({ secretId: props.secret.id, nodeIds });
     props.onChanged(updated);
@@ -27,13 +27,6 @@ export function SecretNodes(props: {
   const toggle = (id: number) =>
     setNodes.run(has(id) ? props.secret.nodeIds.filter((n) => n !== id) : [...props.secret.nodeIds, id]);
   const node = (id: number) => props.nodes.find((n) => n.id === id);
-  const shown = () => {
-    const q = query().trim().toLowerCase();
-    if (!q) return props.nodes;
-    return props.nodes.filter(
-      (n) => n.name.toLowerCase().includes(q) || String(n.id) === q.replace(/^#/, ""),
-    );
-  };
 
   return (
     <div class="secret-nodes">
@@ -64,7 +57,6 @@ export function SecretNodes(props: {
               aria-label={`Choose nodes for ${props.secret.name}`}
               title="Choose nodes"
               onClick={() => {
-                setQuery("");
                 setNodes.clearError();
                 setPicking(true);
               }}
@@ -84,47 +76,13 @@ export function SecretNodes(props: {
         description="Nodes you tick can read this secret in their jobs. Changes are saved at once."
       >
         <div class="stack">
-          <input
-            class="input"
-            type="search"
-            aria-label="Search nodes"
-            placeholder="Search nodes by name or id"
-            value={query()}
-            onInput={(e) => setQuery(e.currentTarget.value)}
+          <NodeSearchList
+            nodes={props.nodes}
+            selected={has}
+            multiple
+            disabled={setNodes.pending()}
+            onClick={toggle}
           />
-          <Show
-            when={shown().length > 0}
-            fallback={
-              <p class="muted">
-                {props.nodes.length === 0 ? "This project has no nodes yet." : "No node matches."}
-              </p>
-            }
-          >
-            <ul class="node-pick-list" aria-label="Nodes">
-              <For each={shown()}>
-                {(n) => (
-                  <li>
-                    <button
-                      type="button"
-                      class={`node-pick ${has(n.id) ? "active" : ""}`}
-                      aria-pressed={has(n.id)}
-                      disabled={setNodes.pending()}
-                      onClick={() => toggle(n.id)}
-                    >
-                      <span class={`kind-pill kind-${n.kind}`}>{n.kind}</span>
-                      <span class="grow strong">{n.name}</span>
-                      <span class="mono muted">#{n.id}</span>
-                      <span class="pick-check" aria-hidden="true">
-                        <Show when={has(n.id)}>
-                          <Icon name="check" size={16} />
-                        </Show>
-                      </span>
-                    </button>
-                  </li>
-                )}
-              </For>
-            </ul>
-          </Show>
           <ErrorBox error={setNodes.error()} />
         </div>
       </Dialog>
