@@ -19,6 +19,7 @@ export interface StartWorkerOptions {
   smtpUrl?: string;
   appUrl: string;
   mailFrom?: string;
+  /** Node jobs run at once (default KEYFLOW_JOB_CONCURRENCY or 4). */
   concurrency?: number;
   /**
    * KEYFLOW_SECRET. Given (as main.ts always does), start-up is refused when the database was set
@@ -40,10 +41,13 @@ export interface RunningWorker {
   stop: () => Promise<void>;
 }
 
+/** E-mail and the cron tasks get their own slots, so long node jobs never hold up mail. */
+const SERVICE_CONCURRENCY = 2;
+
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
-  const concurrency = options.concurrency ?? 4;
-  // jobs + graphile-worker's LISTEN connection + the capture's inserts
-  const pool = createPool(options.databaseUrl, { max: concurrency + 3 });
+  const concurrency = options.concurrency ?? Number(process.env.KEYFLOW_JOB_CONCURRENCY ?? 4);
+  // both runners' jobs, their two LISTEN connections, the capture's inserts
+  const pool = createPool(options.databaseUrl, { max: concurrency + SERVICE_CONCURRENCY + 4 });
   const db = createDb(pool);
   let capture: DevSmtp | undefined;
   try {
@@ -58,30 +62,41 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const transport = nodemailer.createTransport(smtpUrl);
     // jobs a previous worker left `running` when it died, before this one takes new work
     await sweepJobsOnce(db, "start");
-    const runner = await run({
+    const { run_node_job, ...serviceTasks } = taskList({
+      db,
+      transport,
+      appUrl: options.appUrl,
+      mailFrom: options.mailFrom ?? DEFAULT_MAIL_FROM,
+      keyring,
+      executor,
+    });
+    const common = {
       pgPool: pool,
-      concurrency,
       // the process decides how to stop (see main.ts); graphile-worker's handlers would re-raise
       noHandleSignals: true,
       logger: graphileLogger,
+    };
+    // each runner fetches only the tasks in its list
+    const services = await run({
+      ...common,
+      concurrency: SERVICE_CONCURRENCY,
       // given in code, so graphile-worker does not look for a crontab file
       crontab: options.crontab ?? DEFAULT_CRONTAB,
-      taskList: taskList({
-        db,
-        transport,
-        appUrl: options.appUrl,
-        mailFrom: options.mailFrom ?? DEFAULT_MAIL_FROM,
-        keyring,
-        executor,
-      }),
+      taskList: serviceTasks,
+    });
+    const nodeJobs = await run({
+      ...common,
+      concurrency,
+      crontab: "",
+      taskList: { run_node_job: run_node_job! },
     });
     let stopped: Promise<void> | undefined;
     return {
       smtpUrl,
-      done: runner.promise,
+      done: Promise.all([services.promise, nodeJobs.promise]).then(() => {}),
       stop: () => {
         stopped ??= (async () => {
-          await runner.stop();
+          await Promise.all([services.stop(), nodeJobs.stop()]);
           await executor.close?.();
           transport.close();
           await capture?.stop();
