@@ -55,6 +55,8 @@ export interface NodeView {
    * ran there, and when the caller lacks `package_view` on the node (what `jobs.list` needs).
    */
   lastJob: LastJob | null;
+  /** Live API key templates whose information fields point at this node ("insert node ID"). */
+  usedByTemplates: string[];
   createdAt: Date;
 }
 
@@ -75,7 +77,13 @@ export interface LinkView {
   createdAt: Date;
 }
 
-function nodeView(n: NodeRow, access: Access, active = true, lastJob: LastJob | null = null): NodeView {
+function nodeView(
+  n: NodeRow,
+  access: Access,
+  active = true,
+  lastJob: LastJob | null = null,
+  usedByTemplates: string[] = [],
+): NodeView {
   return {
     id: n.id,
     projectId: n.project_id,
@@ -90,6 +98,7 @@ function nodeView(n: NodeRow, access: Access, active = true, lastJob: LastJob | 
     posY: n.pos_y,
     active,
     lastJob,
+    usedByTemplates,
     createdAt: n.created_at,
   };
 }
@@ -122,7 +131,7 @@ export async function getGraph(
   const access = await loadAccess(db, principal, data.projectId);
   access.require("graph_view");
   if (data.dataLayerId !== undefined) await requireLayer(db, access, data.dataLayerId, "read");
-  const [nodes, links, inactive, newest] = await Promise.all([
+  const [nodes, links, inactive, newest, references] = await Promise.all([
     db.selectFrom("nodes").selectAll().where("project_id", "=", data.projectId).orderBy("id").execute(),
     db.selectFrom("links").selectAll().where("project_id", "=", data.projectId).orderBy("id").execute(),
     data.dataLayerId === undefined
@@ -134,7 +143,18 @@ export async function getGraph(
           .where("active", "=", false)
           .execute(),
     data.dataLayerId === undefined ? [] : lastJobs(db, data.projectId, data.dataLayerId),
+    db
+      .selectFrom("api_key_template_fields as f")
+      .innerJoin("api_key_templates as t", "t.id", "f.template_id")
+      .select(["f.node_id", "t.name"])
+      .distinct()
+      .where("t.project_id", "=", data.projectId)
+      .where("t.deleted_at", "is", null)
+      .where("f.node_id", "is not", null)
+      .orderBy("t.name")
+      .execute(),
   ]);
+  const usedBy = (nodeId: number) => references.filter((r) => r.node_id === nodeId).map((r) => r.name);
   const off = new Set(inactive.map((r) => r.node_id));
   const last = new Map(
     newest
@@ -143,7 +163,7 @@ export async function getGraph(
   );
   return {
     projectId: data.projectId,
-    nodes: nodes.map((n) => nodeView(n, access, !off.has(n.id), last.get(n.id) ?? null)),
+    nodes: nodes.map((n) => nodeView(n, access, !off.has(n.id), last.get(n.id) ?? null, usedBy(n.id))),
     links: links.map(linkView),
   };
 }

@@ -309,3 +309,27 @@ describe("graph", () => {
     expect((await audits("node.delete")).length).toBe(1);
   });
 });
+
+test("graph.get names the API key templates whose fields point at a node", async () => {
+  const { client } = await h.user("Referenced");
+  const p = await client.projects.create.mutate({ name: "Refs" });
+  const role = await client.roles.create.mutate({
+    projectId: p.id,
+    name: "R",
+    permissions: { project: ["project_view"], nodes: {} },
+  });
+  const input = await client.graph.createNode.mutate({ projectId: p.id, name: "input", kind: "data" });
+  const other = await client.graph.createNode.mutate({ projectId: p.id, name: "other", kind: "data" });
+  const t = await client.apiKeys.createTemplate.mutate({
+    projectId: p.id,
+    name: "Public API",
+    roleId: role.id,
+  });
+  await client.apiKeys.updateField.mutate({
+    fieldId: t.fields.find((f) => f.name === "input")!.id,
+    nodeId: input.id,
+  });
+  const g = await client.graph.get.query({ projectId: p.id });
+  expect(g.nodes.find((n) => n.id === input.id)?.usedByTemplates).toEqual(["Public API"]);
+  expect(g.nodes.find((n) => n.id === other.id)?.usedByTemplates).toEqual([]);
+});

@@ -208,7 +208,17 @@ export function NodeDescription(props: NodePanelProps) {
             size="sm"
             label="Delete node"
             title={`Delete node ${node.name}?`}
-            message="Its links, packages, files and jobs are deleted too. This cannot be undone."
+            message={
+              <>
+                <p>Its links, packages, files and jobs are deleted too. This cannot be undone.</p>
+                <Show when={props.node.usedByTemplates.length > 0}>
+                  <p class="warning-text">
+                    Used by API key template {props.node.usedByTemplates.map((n) => `"${n}"`).join(", ")}: the
+                    field will say "node deleted" and key holders will lose their input or output node.
+                  </p>
+                </Show>
+              </>
+            }
             confirmLabel="Delete node"
             onConfirm={async () => {
               await trpc.graph.deleteNode.mutate({ nodeId: node.id });
