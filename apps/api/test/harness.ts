@@ -160,3 +160,21 @@ export async function projectWithKey(h: Harness, opts: { templateName?: string; 
   const { token } = await holder.client.apiKeys.reveal.mutate({ keyId });
   return { owner, holder, project, role, template, keyId, token };
 }
+
+/** An owner's public project with a project_view role and one template per name. */
+export async function publicService(h: Harness, templateNames: string[] = []) {
+  const owner = await h.user("Owner");
+  const project = await owner.client.projects.create.mutate({ name: "Service", isPublic: true });
+  const role = await owner.client.roles.create.mutate({
+    projectId: project.id,
+    name: "Client",
+    permissions: { project: ["project_view"], nodes: {} },
+  });
+  const templates = [];
+  for (const name of templateNames) {
+    templates.push(
+      await owner.client.apiKeys.createTemplate.mutate({ projectId: project.id, name, roleId: role.id }),
+    );
+  }
+  return { owner, project, role, templates };
+}

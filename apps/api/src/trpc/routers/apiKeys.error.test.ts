@@ -5,6 +5,7 @@ import {
   expectTrpcError,
   type Harness,
   projectWithKey,
+  publicService,
 } from "../../../test/harness";
 
 let h: Harness;
@@ -14,13 +15,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 async function service() {
-  const owner = await h.user("Owner");
-  const p = await owner.client.projects.create.mutate({ name: "Svc", isPublic: true });
-  const role = await owner.client.roles.create.mutate({
-    projectId: p.id,
-    name: "Client",
-    permissions: { project: ["project_view"], nodes: {} },
-  });
+  const { owner, project: p, role } = await publicService(h);
   return { owner, p, role };
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createHarness, type Harness, queuedEmails } from "../../../test/harness";
+import { createHarness, type Harness, publicService, queuedEmails } from "../../../test/harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -168,24 +168,9 @@ describe("the seed's flow: request, e-mails, approve, confirmed tile", () => {
   });
 
   test("reject e-mails the reason; withdraw lets the user ask again at once", async () => {
-    const owner = await h.user("Owner");
+    const { owner, project: p, templates } = await publicService(h, ["A", "B"]);
+    const [a, b] = templates as [(typeof templates)[0], (typeof templates)[0]];
     const user = await h.user("Asker");
-    const p = await owner.client.projects.create.mutate({ name: "Rejecting", isPublic: true });
-    const role = await owner.client.roles.create.mutate({
-      projectId: p.id,
-      name: "C",
-      permissions: { project: ["project_view"], nodes: {} },
-    });
-    const a = await owner.client.apiKeys.createTemplate.mutate({
-      projectId: p.id,
-      name: "A",
-      roleId: role.id,
-    });
-    const b = await owner.client.apiKeys.createTemplate.mutate({
-      projectId: p.id,
-      name: "B",
-      roleId: role.id,
-    });
 
     const ra = await user.client.apiKeys.request.mutate({ templateId: a.id });
     await owner.client.apiKeys.reject.mutate({ requestId: ra.id, reason: "Not for students" });
@@ -203,19 +188,9 @@ describe("the seed's flow: request, e-mails, approve, confirmed tile", () => {
   });
 
   test("revoked by the holder, the key can be requested again and re-approval reuses the personal layer", async () => {
-    const owner = await h.user("Owner");
+    const { owner, project: p, templates } = await publicService(h, ["T"]);
+    const t = templates[0]!;
     const user = await h.user("Again");
-    const p = await owner.client.projects.create.mutate({ name: "Again", isPublic: true });
-    const role = await owner.client.roles.create.mutate({
-      projectId: p.id,
-      name: "C",
-      permissions: { project: ["project_view"], nodes: {} },
-    });
-    const t = await owner.client.apiKeys.createTemplate.mutate({
-      projectId: p.id,
-      name: "T",
-      roleId: role.id,
-    });
     const first = await owner.client.apiKeys.approve.mutate({
       requestId: (await user.client.apiKeys.request.mutate({ templateId: t.id })).id,
     });
