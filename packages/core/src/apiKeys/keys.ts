@@ -206,3 +206,20 @@ export async function findKeyByHash(db: Db, tokenHash: Buffer): Promise<Verified
     refusal: state === "active" ? null : state,
   };
 }
+
+/** Whether a key can still be used (not revoked or expired, template and project alive). */
+export async function keyIsUsable(db: Db, keyId: number): Promise<boolean> {
+  const key = await db
+    .selectFrom("api_keys as k")
+    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
+    .innerJoin("projects as p", "p.id", "k.project_id")
+    .select([
+      "k.revoked_at",
+      "k.expires_at",
+      "t.deleted_at as template_deleted",
+      "p.deleted_at as project_deleted",
+    ])
+    .where("k.id", "=", keyId)
+    .executeTakeFirst();
+  return !!key && !key.template_deleted && !key.project_deleted && keyState(key) === "active";
+}

@@ -1,4 +1,4 @@
-import { forbidden, loadAccess, packages, unauthorized } from "@keyflow/core";
+import { apiKeys, forbidden, loadAccess, packages, unauthorized } from "@keyflow/core";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
@@ -12,16 +12,8 @@ const MAX_FILE_BYTES = 50 * 1024 * 1024;
 const hashParam = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase SHA-256 hex digest");
 
 /** A signed URL issued to a key stops working once the key is revoked or expires. */
-async function subjectStillValid(deps: AppDeps, subject: string): Promise<boolean> {
-  if (!subject.startsWith("k")) return true;
-  const key = await deps.db
-    .selectFrom("api_keys as k")
-    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
-    .select(["k.revoked_at", "k.expires_at", "t.deleted_at"])
-    .where("k.id", "=", Number(subject.slice(1)))
-    .executeTakeFirst();
-  return !!key && !key.revoked_at && !key.deleted_at && (!key.expires_at || key.expires_at > new Date());
-}
+const subjectStillValid = (deps: AppDeps, subject: string) =>
+  subject.startsWith("k") ? apiKeys.keyIsUsable(deps.db, Number(subject.slice(1))) : Promise.resolve(true);
 
 export function objectRoutes(deps: AppDeps, services: Services) {
   const r = new Hono<RestEnv>();
