@@ -103,6 +103,8 @@ export async function insertPackage(trx: Db, input: NewPackage): Promise<InsertR
   const fields = JSON.stringify(input.fields);
 
   let pkg: PackageRow | undefined;
+  // the lineage's size before this package; an external package starts its own lineage
+  let lineage = 0;
   if (input.origin === "external") {
     // its own master: take the id first so master_id can be set in the same INSERT
     pkg = (
@@ -121,8 +123,9 @@ export async function insertPackage(trx: Db, input: NewPackage): Promise<InsertR
       .select(["master_id"])
       .where("id", "=", input.parentId)
       .executeTakeFirst();
-    if (parent && (await countLineage(trx, parent.master_id)) >= MAX_DESCENDANTS)
-      throw conflict(`Master package ${parent.master_id} reached ${MAX_DESCENDANTS} descendants`);
+    if (parent) lineage = await countLineage(trx, parent.master_id);
+    if (lineage >= MAX_DESCENDANTS)
+      throw conflict(`Master package ${parent?.master_id} reached ${MAX_DESCENDANTS} descendants`);
     pkg = (
       await sql<PackageRow>`
         insert into packages (project_id, node_id, data_layer_id, label, fields, master_id,
@@ -154,7 +157,7 @@ export async function insertPackage(trx: Db, input: NewPackage): Promise<InsertR
   // a package arriving at a compute node is its job's input: only the job's outputs go on
   if (input.origin === "external" && node.kind === "compute")
     return { package: pkg, pushed: [], skipped: [] };
-  return { package: pkg, ...(await propagate(trx, pkg)) };
+  return { package: pkg, ...(await propagate(trx, pkg, lineage + 1, input.files.length > 0)) };
 }
 
 async function countLineage(trx: Db, masterId: number): Promise<number> {
@@ -167,10 +170,15 @@ async function countLineage(trx: Db, masterId: number): Promise<number> {
 }
 
 /** Breadth-first copies of `start` along push links; see insertPackage. */
-async function propagate(trx: Db, start: PackageRow): Promise<Omit<InsertResult, "package">> {
+async function propagate(
+  trx: Db,
+  start: PackageRow,
+  lineageSize: number,
+  hasFiles: boolean,
+): Promise<Omit<InsertResult, "package">> {
   const pushed: PackageRow[] = [];
   const skipped: PushSkip[] = [];
-  let descendants = await countLineage(trx, start.master_id);
+  let descendants = lineageSize;
   const queue = [start];
   for (let src = queue.shift(); src; src = queue.shift()) {
     const links = await trx
@@ -220,8 +228,9 @@ async function propagate(trx: Db, start: PackageRow): Promise<Omit<InsertResult,
           returning *`.execute(trx)
       ).rows[0];
       if (!copy) continue;
-      // files are shared by reference: the blob rows are not copied
-      await sql`
+      // files are shared by reference: the blob rows are not copied (copies share the start's files)
+      if (hasFiles)
+        await sql`
         insert into package_files (package_id, name, blob_hash, type, is_executable, size)
         select ${copy.id}, name, blob_hash, type, is_executable, size
         from package_files where package_id = ${src.id}`.execute(trx);
