@@ -1,8 +1,8 @@
-import { badRequest, parse } from "@keyflow/core";
+import { badRequest, CoreError, parse } from "@keyflow/core";
 import type { Context } from "hono";
 import { z } from "zod";
 
-const MAX_JSON_BYTES = 1024 * 1024;
+export const MAX_JSON_BYTES = 1024 * 1024;
 
 export const intParam = (name: string) =>
   z
@@ -25,7 +25,8 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
   if (!/^application\/json\b/i.test(type)) throw badRequest("body", "Content-Type must be application/json");
-  if (Buffer.byteLength(text) > MAX_JSON_BYTES) throw badRequest("body", "must be at most 1 MiB");
+  if (Buffer.byteLength(text) > MAX_JSON_BYTES)
+    throw new CoreError("PAYLOAD_TOO_LARGE", "body: must be at most 1 MiB");
   let value: unknown;
   try {
     value = JSON.parse(text);

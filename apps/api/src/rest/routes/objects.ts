@@ -8,7 +8,7 @@ import { detail } from "../errors";
 import { intParam, params } from "../input";
 import { checkSignedUrl, signUrl, subjectOf } from "../signedUrls";
 
-const MAX_FILE_BYTES = 50 * 1024 * 1024;
+export const MAX_FILE_BYTES = 50 * 1024 * 1024;
 const hashParam = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase SHA-256 hex digest");
 
 /** A signed URL issued to a key stops working once the key is revoked or expires. */
