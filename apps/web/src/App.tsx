@@ -7,6 +7,7 @@ import { SignUp } from "./pages/auth/SignUp";
 import { NotFound } from "./pages/NotFound";
 import { ProjectsList } from "./pages/projects/ProjectsList";
 
+const Account = lazy(() => import("./pages/account/Account"));
 const DevMailbox = lazy(() => import("./pages/mailbox/DevMailbox"));
 const ProjectShell = lazy(() => import("./pages/project/ProjectShell"));
 const About = lazy(() => import("./pages/project/About"));
@@ -37,6 +38,7 @@ export function App() {
       <Route path="/signin" component={SignIn} />
       <Route path="/signup" component={SignUp} />
       <Route component={Authed}>
+        <Route path="/account" component={Account} />
         <Route path="/mailbox" component={DevMailbox} />
         <Route path="/projects" component={ProjectsList} />
       </Route>

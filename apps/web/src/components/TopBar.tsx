@@ -49,12 +49,17 @@ export function TopBar() {
         >
           {(u) => (
             <>
-              <span class="avatar" aria-hidden="true">
-                {u().name.slice(0, 1).toUpperCase()}
-              </span>
-              <span class="user-name" title={u().email}>
-                {u().name}
-              </span>
+              <A
+                href="/account"
+                class="user-link"
+                activeClass="active"
+                title={`${u().email}: account settings`}
+              >
+                <span class="avatar" aria-hidden="true">
+                  {u().name.slice(0, 1).toUpperCase()}
+                </span>
+                <span class="user-name">{u().name}</span>
+              </A>
               <button
                 type="button"
                 class="btn btn-ghost btn-sm"

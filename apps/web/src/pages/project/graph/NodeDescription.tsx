@@ -9,6 +9,7 @@ import { errorMessage, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
 import { RUNTIMES } from "./AddNodeDialog";
 import type { NodePanelProps } from "./NodePanel";
+import type { GraphNode } from "./types";
 
 /** The secrets the node's jobs receive (names and variables only; values stay on the Secrets page). */
 function NodeSecrets(props: { nodeId: number }) {
@@ -58,6 +59,78 @@ function NodeSecrets(props: { nodeId: number }) {
         </Show>
       </Show>
     </div>
+  );
+}
+
+/** Parses the parameters editor: a JSON object, or a clear error. */
+export function parseParams(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`Parameters are not valid JSON: ${(e as Error).message}`);
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v))
+    throw new Error('Parameters must be a JSON object, e.g. {"threshold": 0.5}');
+  return v as Record<string, unknown>;
+}
+
+const formatParams = (params: Record<string, unknown>) => JSON.stringify(params, null, 2);
+
+/**
+ * The node's parameters (jobs read them from in/params.json) as a JSON editor. Shown only to
+ * callers with `code_view`, who get them from the server; saving needs `code_edit` on the node.
+ */
+function NodeParams(props: { node: GraphNode; onChanged: () => void }) {
+  const { canOnNode } = useProject();
+  const editable = () => canOnNode("code_edit", props.node.id);
+  const [text, setText] = createSignal(formatParams(props.node.params ?? {}));
+  const [saved, setSaved] = createSignal(false);
+  const save = createAction(() =>
+    trpc.graph.updateNode.mutate({ nodeId: props.node.id, params: parseParams(text()) }),
+  );
+  return (
+    <form
+      class="subsection stack"
+      aria-label="Parameters"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const node = await save.run();
+        if (node) {
+          if (node.params) setText(formatParams(node.params));
+          setSaved(true);
+          props.onChanged();
+        }
+      }}
+    >
+      <TextAreaField
+        label="Parameters (JSON object)"
+        hint="Jobs read them from in/params.json."
+        class="input mono params-editor"
+        rows={8}
+        spellcheck={false}
+        value={text()}
+        onInput={(v) => {
+          setText(v);
+          setSaved(false);
+          save.clearError();
+        }}
+        readOnly={!editable()}
+      />
+      <ErrorBox error={save.error()} />
+      <Show when={editable()}>
+        <div class="row end">
+          <Show when={saved()}>
+            <span class="muted small" role="status">
+              Parameters saved
+            </span>
+          </Show>
+          <Button type="submit" variant="primary" size="sm" pending={save.pending()}>
+            Save parameters
+          </Button>
+        </div>
+      </Show>
+    </form>
   );
 }
 
@@ -158,6 +231,10 @@ export function NodeDescription(props: NodePanelProps) {
           />
           <ErrorBox error={setActive.error()} />
         </div>
+      </Show>
+
+      <Show when={props.node.params !== null}>
+        <NodeParams node={props.node} onChanged={props.onChanged} />
       </Show>
 
       <Show when={canOnNode("code_view", node.id)}>
