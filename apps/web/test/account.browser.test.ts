@@ -1,9 +1,7 @@
-import fs from "node:fs";
-import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BrowserSession, launchBrowser, openPage, screenshot } from "./browser";
-import { startTestServer, type TestServer, WEB_DIST } from "./server";
+import { type BrowserSession, launchBrowser, openPage, screenshot, signUpInUi } from "./browser";
+import { startTestServer, type TestServer } from "./server";
 
 /** The browser logs each refused call; check that this was the only error, then forget it. */
 async function expectOnlyRefused(s: BrowserSession, status: number) {
@@ -18,8 +16,6 @@ describe("account page and node parameters in a real browser", () => {
   let s: BrowserSession;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, "index.html")))
-      throw new Error("apps/web/dist is missing: run `npm run build -w @keyflow/web` first");
     server = await startTestServer();
     browser = await launchBrowser();
     s = await openPage(browser, server.url);
@@ -33,12 +29,7 @@ describe("account page and node parameters in a real browser", () => {
 
   it("changes the password, signs in with it, and signs out everywhere", async () => {
     const { page } = s;
-    await page.goto("/signup");
-    await page.getByLabel("Name").fill("Grace Hopper");
-    await page.getByLabel("E-mail").fill("grace@example.com");
-    await page.getByLabel("Password").fill("old password");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
+    await signUpInUi(page, "Grace Hopper", "grace@example.com", "old password");
 
     // a second browser signed in as the same user
     const other = await openPage(browser, server.url);

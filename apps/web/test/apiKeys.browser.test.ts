@@ -1,23 +1,12 @@
-import fs from "node:fs";
-import path from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BrowserSession, launchBrowser, openPage, screenshot } from "./browser";
-import { startTestServer, type TestServer, WEB_DIST } from "./server";
+import { type BrowserSession, launchBrowser, openPage, screenshot, signUpInUi } from "./browser";
+import { startTestServer, type TestServer } from "./server";
 
 const PROJECT = "Image tagger";
 const TEMPLATE = "Tagger API";
 const ROLE = "API client";
 const MESSAGE = "I would like to tag my photo archive.";
-
-async function signUp(page: Page, name: string, email: string) {
-  await page.goto("/signup");
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
-}
 
 async function addDataNode(page: Page, name: string) {
   await page.getByRole("button", { name: "+ Add node" }).click();
@@ -62,8 +51,6 @@ describe("API keys in a real browser: template, request, approval, use, statisti
   let user: BrowserSession;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, "index.html")))
-      throw new Error("apps/web/dist is missing: run `npm run build -w @keyflow/web` first");
     server = await startTestServer({}, { worker: true });
     browser = await launchBrowser();
     owner = await openPage(browser, server.url);
@@ -88,7 +75,7 @@ describe("API keys in a real browser: template, request, approval, use, statisti
     });
 
     // ---- owner: a public project with an input and an output node
-    await signUp(o, "Olga Owner", "olga@example.com");
+    await signUpInUi(o, "Olga Owner", "olga@example.com");
     await o.getByRole("button", { name: "+ New project" }).click();
     const projectDialog = o.getByRole("dialog", { name: "New project" });
     await projectDialog.getByLabel("Name").fill(PROJECT);
@@ -175,7 +162,7 @@ describe("API keys in a real browser: template, request, approval, use, statisti
     await screenshot(o, "keys-02-template-filled");
 
     // ---- requester: finds the project under Public projects, sees the tile available
-    await signUp(u, "Grace Requester", "grace@example.com");
+    await signUpInUi(u, "Grace Requester", "grace@example.com");
     await u.getByRole("heading", { name: "Public projects" }).waitFor();
     await u.getByRole("link", { name: new RegExp(PROJECT) }).click();
     const keyTile = u.getByRole("region", { name: `API key ${TEMPLATE}` });

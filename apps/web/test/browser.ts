@@ -47,3 +47,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Creates an account through the sign-up page and waits for the projects list. */
+export async function signUpInUi(
+  page: Page,
+  name: string,
+  email: string,
+  password = "correct horse battery",
+) {
+  await page.goto("/signup");
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
+}

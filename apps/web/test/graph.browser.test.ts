@@ -1,9 +1,7 @@
-import fs from "node:fs";
-import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserSession, launchBrowser, openPage, screenshot } from "./browser";
-import { startTestServer, type TestServer, WEB_DIST } from "./server";
+import { startTestServer, type TestServer } from "./server";
 
 describe("graph page in a real browser", () => {
   let server: TestServer;
@@ -11,8 +9,6 @@ describe("graph page in a real browser", () => {
   let s: BrowserSession;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, "index.html")))
-      throw new Error("apps/web/dist is missing: run `npm run build -w @keyflow/web` first");
     server = await startTestServer();
     browser = await launchBrowser();
     s = await openPage(browser, server.url);

@@ -1,12 +1,10 @@
-import fs from "node:fs";
-import path from "node:path";
 import type { AppRouter } from "@keyflow/api/router";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { Browser, Page } from "playwright-core";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserSession, launchBrowser, openPage, screenshot } from "./browser";
-import { startTestServer, type TestServer, WEB_DIST } from "./server";
+import { startTestServer, type TestServer } from "./server";
 
 const PASSWORD = "correct horse battery";
 const SERVICE = "Doubling service";
@@ -74,8 +72,6 @@ describe("secrets, key import and node jobs in a real browser", () => {
   let holder: BrowserSession;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, "index.html")))
-      throw new Error("apps/web/dist is missing: run `npm run build -w @keyflow/web` first");
     server = await startTestServer({}, { worker: true });
     browser = await launchBrowser();
     holder = await openPage(browser, server.url);

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { serve } from "@hono/node-server";
@@ -20,6 +21,8 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
  * queued by the API really arrives in the Dev mailbox.
  */
 export async function startTestServer(overrides: Partial<Config> = {}, options: { worker?: boolean } = {}) {
+  if (!fs.existsSync(path.join(WEB_DIST, "index.html")))
+    throw new Error("apps/web/dist is missing: run `npm run build -w @keyflow/web` first");
   const database = await createTestDatabase();
   const port = await freePort();
   const url = `http://localhost:${port}`;

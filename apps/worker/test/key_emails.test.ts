@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { apiKeys, auth, Keyring, members, projects, roles, userPrincipal } from "@keyflow/core";
+import { sql } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type RunningWorker, startWorker } from "../src/index";
@@ -31,11 +32,20 @@ async function signUp(name: string) {
   return auth.signUp(t.db, { email, password: "correct horse battery", name });
 }
 
-/** The messages with this subject, once `count` of them have arrived (and no more after a moment). */
+/** send_email jobs not yet done (graphile-worker deletes a job once it succeeded). */
+async function queuedEmails(): Promise<number> {
+  const r = await sql<{ n: number }>`
+    select count(*)::int as n from graphile_worker._private_jobs j
+    join graphile_worker._private_tasks t on t.id = j.task_id
+    where t.identifier = 'send_email'`.execute(t.db);
+  return r.rows[0]?.n ?? 0;
+}
+
+/** The messages with this subject, once the e-mail queue has drained (so a duplicate would be here). */
 async function bySubject(subject: string, count: number): Promise<Received[]> {
   const matching = () => receiver.messages.filter((m) => m.mail.subject === subject);
   await waitFor(`${count} e-mail(s) "${subject}"`, () => matching().length >= count);
-  await new Promise((r) => setTimeout(r, 300)); // a duplicate would show up now
+  await waitFor("the e-mail queue to drain", async () => (await queuedEmails()) === 0);
   return matching();
 }
 

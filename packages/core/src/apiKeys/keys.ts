@@ -22,13 +22,17 @@ export function keyState(
   return "active";
 }
 
+/** Keys (`k`) with their template (`t`) and project (`p`): what every key query needs. */
+const keysWithTemplate = (db: Db) =>
+  db
+    .selectFrom("api_keys as k")
+    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
+    .innerJoin("projects as p", "p.id", "k.project_id");
+
 /** The caller's keys from every project; never the token. */
 export async function myKeys(db: Db, principal: Principal) {
   const userId = requireUser(principal);
-  const keys = await db
-    .selectFrom("api_keys as k")
-    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
-    .innerJoin("projects as p", "p.id", "k.project_id")
+  const keys = await keysWithTemplate(db)
     .select([
       "k.id",
       "k.project_id",
@@ -110,10 +114,7 @@ export async function revealKey(
 export async function revokeKey(db: Db, principal: Principal, input: z.input<typeof keyIdInput>) {
   const { keyId } = parse(keyIdInput, input);
   const userId = requireUser(principal);
-  const key = await db
-    .selectFrom("api_keys as k")
-    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
-    .innerJoin("projects as p", "p.id", "k.project_id")
+  const key = await keysWithTemplate(db)
     .select([
       "k.id",
       "k.user_id",
@@ -172,10 +173,7 @@ export interface VerifiedKey {
 }
 
 export async function findKeyByHash(db: Db, tokenHash: Buffer): Promise<VerifiedKey | null> {
-  const row = await db
-    .selectFrom("api_keys as k")
-    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
-    .innerJoin("projects as p", "p.id", "k.project_id")
+  const row = await keysWithTemplate(db)
     .select([
       "k.id",
       "k.user_id",
@@ -209,10 +207,7 @@ export async function findKeyByHash(db: Db, tokenHash: Buffer): Promise<Verified
 
 /** Whether a key can still be used (not revoked or expired, template and project alive). */
 export async function keyIsUsable(db: Db, keyId: number): Promise<boolean> {
-  const key = await db
-    .selectFrom("api_keys as k")
-    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
-    .innerJoin("projects as p", "p.id", "k.project_id")
+  const key = await keysWithTemplate(db)
     .select([
       "k.revoked_at",
       "k.expires_at",

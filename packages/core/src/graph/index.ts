@@ -21,17 +21,7 @@ import {
   updateNodeInput,
 } from "./schemas";
 
-export {
-  createLinkInput,
-  createNodeInput,
-  deleteFileInput,
-  graphInput,
-  linkIdInput,
-  nodeIdInput,
-  putFileInput,
-  setActiveInput,
-  updateNodeInput,
-} from "./schemas";
+export * from "./schemas";
 
 type NodeRow = Selectable<NodesTable>;
 

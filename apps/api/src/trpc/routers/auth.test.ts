@@ -135,6 +135,18 @@ describe("auth security", () => {
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     await expect(evil.projects.create.mutate({ name: "Evil" })).rejects.toThrow();
+    // refused by the Origin check itself, not by anything later
+    const raw = await h.app.request("/trpc/projects.create", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        origin: "http://evil.example",
+        cookie: h.cookieHeader(client),
+      },
+      body: JSON.stringify({ json: { name: "Evil" } }),
+    });
+    expect(raw.status).toBe(403);
+    expect(await raw.json()).toEqual({ detail: "Cross-origin request refused: Origin must match APP_URL" });
     const after = await h.db
       .selectFrom("projects")
       .select((eb) => eb.fn.countAll<number>().as("n"))

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { snapshot } from "../../../test/graphFixtures";
 import { createHarness, expectTrpcError, type Harness } from "../../../test/harness";
+import { eventually } from "../../../test/processes";
 import { keyAndConsumer } from "../../../test/secretFixtures";
 
 let h: Harness;
@@ -305,7 +306,13 @@ describe("conflicts", () => {
           () => null,
           (e: unknown) => e,
         );
-      await new Promise((r) => setTimeout(r, 300));
+      // commit only once the import is really waiting on our row's lock
+      await eventually(async () => {
+        const waiting = await h.pool.query(
+          "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+        );
+        return waiting.rows[0].n > 0 ? true : undefined;
+      });
       await other.query("commit");
       await expectTrpcError(Promise.reject(await importing), "CONFLICT", /SVC_output/);
     } finally {
