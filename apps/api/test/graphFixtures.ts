@@ -1,4 +1,4 @@
-import type { NodePermission, ProjectPermission } from "@keyflow/core";
+import type { NodePermission, ProjectPermission } from "@keyflow/schemas";
 import type { Database } from "@keyflow/db";
 import type { Harness } from "./harness";
 

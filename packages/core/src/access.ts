@@ -1,12 +1,12 @@
 import type { Db } from "@keyflow/db";
-import { sql } from "kysely";
-import { forbidden, notFound, unauthorized } from "./errors";
 import {
   DATA_PLANE_PERMISSIONS,
   type NodePermission,
   type ProjectPermission,
   READ_PERMISSIONS,
-} from "./permissions";
+} from "@keyflow/schemas";
+import { sql } from "kysely";
+import { forbidden, notFound, unauthorized } from "./errors";
 import type { Principal } from "./principal";
 
 /** The effective permissions of one principal in one project (SPEC §2). */

@@ -11,7 +11,6 @@ export * as jobs from "./jobs";
 export * as mail from "./mail";
 export * as members from "./members";
 export * as packages from "./packages";
-export * from "./permissions";
 export * from "./principal";
 export * as projects from "./projects";
 export * as roles from "./roles";

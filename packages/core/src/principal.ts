@@ -1,5 +1,5 @@
+import type { NodePermission, ProjectPermission } from "@keyflow/schemas";
 import { CoreError } from "./errors";
-import type { NodePermission, ProjectPermission } from "./permissions";
 
 /** Who is calling. API keys only reach the REST data plane (SPEC §2). */
 export type Principal =

@@ -1,10 +1,10 @@
 import type { Db } from "@keyflow/db";
+import { addFieldInput, fieldIdInput, updateFieldInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { recordAudit } from "../audit";
 import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
-import { addFieldInput, fieldIdInput, updateFieldInput } from "./schemas";
 import { manageTemplate, templatesOfProject } from "./templates";
 
 // `<prefix>_token` is the imported token's secret name, so no field may be called token.

@@ -2,7 +2,6 @@ export { addField, removeField, updateField } from "./fields";
 export { KEY_CHANNEL, type KeyScope, keysChanged, onKeysChanged } from "./invalidation";
 export { findKeyByHash, keyIsUsable, keyState, myKeys, revealKey, revokeKey, type VerifiedKey } from "./keys";
 export { approveRequest, listRequests, rejectRequest, requestKey, withdrawRequest } from "./requests";
-export * from "./schemas";
 export { assertTemplateRoles, templatesUsingRole } from "./templateRule";
 export {
   createTemplate,

@@ -1,4 +1,5 @@
 import { type Db, sql } from "@keyflow/db";
+import { keyIdInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { resolveAccess } from "../access";
 import { recordAudit } from "../audit";
@@ -8,7 +9,6 @@ import { enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 import { tokenAad } from "./issue";
-import { keyIdInput } from "./schemas";
 import { revokeKeys } from "./templates";
 
 export type KeyState = "active" | "revoked" | "expired";

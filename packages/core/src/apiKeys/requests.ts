@@ -1,4 +1,5 @@
 import { type Db, sql } from "@keyflow/db";
+import { listRequestsInput, rejectInput, requestIdInput, requestKeyInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess, resolveAccess } from "../access";
 import { recordAudit } from "../audit";
@@ -8,7 +9,6 @@ import { enqueueEmail, enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 import { issueKey } from "./issue";
-import { listRequestsInput, rejectInput, requestIdInput, requestKeyInput } from "./schemas";
 
 const DAILY_REQUESTS_PER_PROJECT = 10;
 const REJECTION_COOLDOWN_MS = 24 * 3600_000;

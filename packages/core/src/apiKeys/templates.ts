@@ -1,15 +1,20 @@
 import type { Db } from "@keyflow/db";
+import {
+  createTemplateInput,
+  DATA_PLANE_PERMISSIONS,
+  type ProjectPermission,
+  projectIdInput,
+  templateIdInput,
+  updateTemplateInput,
+} from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess } from "../access";
 import { recordAudit } from "../audit";
 import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
 import { enqueueEmailToUser } from "../mail";
-import { DATA_PLANE_PERMISSIONS, type ProjectPermission } from "../permissions";
 import { type Principal, requireUser } from "../principal";
-import { projectIdInput } from "../projects/schemas";
 import { parse } from "../validate";
 import { keysChanged } from "./invalidation";
-import { createTemplateInput, templateIdInput, updateTemplateInput } from "./schemas";
 import { assertTemplateRoles } from "./templateRule";
 
 /** The fields the RnDFlow client's get_server(prefix) reads, suggested on every new template. */

@@ -1,12 +1,10 @@
 import type { Db } from "@keyflow/db";
+import { changePasswordInput, signInInput, signUpInput } from "@keyflow/schemas";
 import { hash, verify } from "@node-rs/argon2";
 import type { z } from "zod";
 import { CoreError, conflict, isUniqueViolation, notFound } from "../errors";
 import { parse } from "../validate";
-import { changePasswordInput, signInInput, signUpInput } from "./schemas";
 import { assertNotThrottled, clearFailures, recordFailure } from "./throttle";
-
-export { changePasswordInput, signInInput, signUpInput } from "./schemas";
 
 // argon2id (the library default) with OWASP's second recommended parameter set
 const ARGON = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;

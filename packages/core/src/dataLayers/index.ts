@@ -1,16 +1,13 @@
 import type { Db } from "@keyflow/db";
+import { createDataLayerInput, dataLayerIdInput, projectIdInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { type Access, loadAccess } from "../access";
 import { recordAudit } from "../audit";
 import { conflict, forbidden, notFound } from "../errors";
 import { blobsOfPackages, pgBlobStore } from "../packages/blobStore";
 import { type Principal, requireUser } from "../principal";
-import { projectIdInput } from "../projects/schemas";
 import { loadAccessAs } from "../scoped";
 import { parse } from "../validate";
-import { createDataLayerInput, dataLayerIdInput } from "./schemas";
-
-export { createDataLayerInput, dataLayerIdInput } from "./schemas";
 
 export interface LayerRow {
   id: number;

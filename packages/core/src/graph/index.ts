@@ -1,14 +1,4 @@
 import type { Db, JobState, NodesTable, Selectable } from "@keyflow/db";
-import type { z } from "zod";
-import { type Access, loadAccess, loadNodeAccess } from "../access";
-import { recordAudit } from "../audit";
-import { requireLayer } from "../dataLayers";
-import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
-import { blobsOfPackages, pgBlobStore } from "../packages/blobStore";
-import { matchLabelFilter } from "../packages/propagate";
-import { type Principal, requireUser } from "../principal";
-import { loadAccessAs } from "../scoped";
-import { parse } from "../validate";
 import {
   createLinkInput,
   createNodeInput,
@@ -19,9 +9,17 @@ import {
   putFileInput,
   setActiveInput,
   updateNodeInput,
-} from "./schemas";
-
-export * from "./schemas";
+} from "@keyflow/schemas";
+import type { z } from "zod";
+import { type Access, loadAccess, loadNodeAccess } from "../access";
+import { recordAudit } from "../audit";
+import { requireLayer } from "../dataLayers";
+import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
+import { blobsOfPackages, pgBlobStore } from "../packages/blobStore";
+import { matchLabelFilter } from "../packages/propagate";
+import { type Principal, requireUser } from "../principal";
+import { loadAccessAs } from "../scoped";
+import { parse } from "../validate";
 
 type NodeRow = Selectable<NodesTable>;
 

@@ -1,4 +1,5 @@
 import { type Db, type JobState, type JobsTable, type Selectable, sql } from "@keyflow/db";
+import { jobIdInput, listJobsInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadNodeAccess } from "../access";
 import { requireLayer, visibleLayers } from "../dataLayers";
@@ -9,10 +10,9 @@ import type { Principal } from "../principal";
 import { withSavepoint } from "../savepoint";
 import { loadAccessAs } from "../scoped";
 import { parse } from "../validate";
-import { jobIdInput, jobOutputsSchema, listJobsInput } from "./schemas";
+import { jobOutputsSchema } from "./outputs";
 
 export { JOB_LIMIT_ERROR, MAX_ACTIVE_JOBS_PER_PROJECT, queueJob } from "./queue";
-export { jobIdInput, listJobsInput, MAX_JOB_FILE_BYTES, MAX_OUTPUTS_PER_JOB } from "./schemas";
 export {
   INTERRUPTED_ERROR,
   LOST_AFTER_S,

@@ -1,4 +1,5 @@
 import { type Db, sql } from "@keyflow/db";
+import { addMemberInput, projectIdInput, removeMemberInput, setMemberRolesInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess } from "../access";
 import { revokeKeys } from "../apiKeys/templates";
@@ -6,11 +7,7 @@ import { recordAudit } from "../audit";
 import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
 import { enqueueEmail } from "../mail";
 import { type Principal, requireUser } from "../principal";
-import { projectIdInput } from "../projects/schemas";
 import { parse } from "../validate";
-import { addMemberInput, removeMemberInput, setMemberRolesInput } from "./schemas";
-
-export { addMemberInput, removeMemberInput, setMemberRolesInput } from "./schemas";
 
 export interface MemberView {
   userId: number;

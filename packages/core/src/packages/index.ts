@@ -1,4 +1,5 @@
 import type { Db } from "@keyflow/db";
+import { createPackageInput, packageIdInput, searchPackagesInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadNodeAccess } from "../access";
 import { requireLayer } from "../dataLayers";
@@ -7,7 +8,6 @@ import { type Principal, principalUserId } from "../principal";
 import { loadAccessAs } from "../scoped";
 import { parse } from "../validate";
 import { insertPackage, type PackageFileRef, type PackageRow } from "./propagate";
-import { createPackageInput, packageIdInput, searchPackagesInput } from "./schemas";
 
 export { type BlobStore, pgBlobStore, sha256Hex } from "./blobStore";
 export {
@@ -20,7 +20,6 @@ export {
   onPackageArrived,
   type PackageRow,
 } from "./propagate";
-export { createPackageInput, packageIdInput, searchPackagesInput } from "./schemas";
 
 /** The package JSON of the RnDFlow client, used by tRPC and REST alike (SPEC §5). */
 export interface PackageJson {

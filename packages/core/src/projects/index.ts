@@ -1,4 +1,10 @@
 import type { Db } from "@keyflow/db";
+import {
+  createProjectInput,
+  PROJECT_PERMISSIONS,
+  projectIdInput,
+  updateProjectInput,
+} from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess, resolveAccess } from "../access";
 import { revokeKeys } from "../apiKeys/templates";
@@ -6,12 +12,8 @@ import { keyTiles } from "../apiKeys/tiles";
 import { recordAudit } from "../audit";
 import { notFound, unauthorized } from "../errors";
 import { enqueueEmailToUser } from "../mail";
-import { PROJECT_PERMISSIONS } from "../permissions";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
-import { createProjectInput, projectIdInput, updateProjectInput } from "./schemas";
-
-export { createProjectInput, projectIdInput, updateProjectInput } from "./schemas";
 
 export interface ProjectSummary {
   id: number;

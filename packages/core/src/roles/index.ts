@@ -1,4 +1,11 @@
 import type { Db } from "@keyflow/db";
+import {
+  createRoleInput,
+  projectIdInput,
+  roleIdInput,
+  type rolePermissionsSchema,
+  updateRoleInput,
+} from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess } from "../access";
 import { keysChanged } from "../apiKeys/invalidation";
@@ -6,11 +13,7 @@ import { assertTemplateRoles, templatesUsingRole } from "../apiKeys/templateRule
 import { recordAudit } from "../audit";
 import { badRequest, conflict, forbidden, isUniqueViolation, notFound } from "../errors";
 import { type Principal, requireUser } from "../principal";
-import { projectIdInput } from "../projects/schemas";
 import { parse } from "../validate";
-import { createRoleInput, roleIdInput, type rolePermissionsSchema, updateRoleInput } from "./schemas";
-
-export { createRoleInput, roleIdInput, rolePermissionsSchema, updateRoleInput } from "./schemas";
 
 type RolePermissions = z.output<typeof rolePermissionsSchema>;
 

@@ -1,4 +1,14 @@
 import { type Db, sql } from "@keyflow/db";
+import {
+  createSecretInput,
+  importApiKeyInput,
+  listSecretsInput,
+  MAX_SECRET_NAME,
+  nodeSecretsInput,
+  secretIdInput,
+  setNodesInput,
+  updateSecretInput,
+} from "@keyflow/schemas";
 import type { z } from "zod";
 import { type Access, loadAccess, loadNodeAccess } from "../access";
 import { tokenAad } from "../apiKeys/issue";
@@ -9,18 +19,6 @@ import { badRequest, conflict, forbidden, isUniqueViolation, notFound } from "..
 import { type Principal, requireUser } from "../principal";
 import { loadAccessAs } from "../scoped";
 import { parse } from "../validate";
-import {
-  createSecretInput,
-  importApiKeyInput,
-  listSecretsInput,
-  MAX_SECRET_NAME,
-  nodeSecretsInput,
-  secretIdInput,
-  setNodesInput,
-  updateSecretInput,
-} from "./schemas";
-
-export * from "./schemas";
 
 /** Associated data binding an encrypted value to its row. */
 export const secretAad = (secretId: number) => `secrets:${secretId}`;

@@ -1,10 +1,10 @@
 import { type Db, sql, type UsageOutcome } from "@keyflow/db";
+import { id, issuedInput, seriesInput } from "@keyflow/schemas";
 import { z } from "zod";
 import { loadAccess } from "../access";
 import { keyState } from "../apiKeys/keys";
 import { badRequest, notFound } from "../errors";
 import { type Principal, requireUser } from "../principal";
-import { id } from "../projects/schemas";
 import { parse } from "../validate";
 import { rolledUntil, usageRows, usageTotals } from "./source";
 
@@ -41,30 +41,6 @@ export async function recordUsage(db: Db, events: UsageEvent[]): Promise<void> {
     )
     .execute();
 }
-
-const MAX_RANGE_DAYS = 400;
-const period = z
-  .object({ from: z.coerce.date(), to: z.coerce.date() })
-  .refine((p) => p.from < p.to, { message: "must be before to", path: ["from"] })
-  .refine((p) => p.to.getTime() - p.from.getTime() <= MAX_RANGE_DAYS * 86_400_000, {
-    message: `the period may span at most ${MAX_RANGE_DAYS} days`,
-    path: ["to"],
-  });
-
-export const issuedInput = z
-  .object({
-    projectId: id,
-    from: z.coerce.date(),
-    to: z.coerce.date(),
-    page: z.number().int().min(1).max(100_000).default(1),
-    pageSize: z
-      .number()
-      .int()
-      .min(1, "must be between 1 and 100")
-      .max(100, "must be between 1 and 100")
-      .default(20),
-  })
-  .and(period);
 
 /** The owner's table of issued keys with usage in [from, to) (SPEC §3.4). */
 export async function issued(db: Db, principal: Principal, input: z.input<typeof issuedInput>) {
@@ -112,22 +88,6 @@ export async function issued(db: Db, principal: Principal, input: z.input<typeof
     })),
   };
 }
-
-export const seriesInput = z
-  .object({
-    keyId: id.optional(),
-    projectId: id.optional(),
-    from: z.coerce.date(),
-    to: z.coerce.date(),
-    bucket: z.enum(["hour", "day"]),
-    /** IANA zone for day buckets, e.g. "Europe/Moscow"; hours are UTC */
-    timeZone: z.string().max(64).default("UTC"),
-  })
-  .and(period)
-  .refine((v) => (v.keyId === undefined) !== (v.projectId === undefined), {
-    message: "give exactly one of keyId and projectId",
-    path: ["keyId"],
-  });
 
 /** Keys whose usage the caller may see: a manager sees the project's, a holder their own. */
 async function seriesKeys(db: Db, principal: Principal, data: { keyId?: number; projectId?: number }) {

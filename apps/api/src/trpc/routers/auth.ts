@@ -1,15 +1,16 @@
 import { auth } from "@keyflow/core";
+import { changePasswordInput, signInInput, signUpInput } from "@keyflow/schemas";
 import { authedProcedure, publicProcedure, router } from "../init";
 
 export const authRouter = router({
-  signUp: publicProcedure.input(auth.signUpInput).mutation(async ({ ctx, input }) => {
+  signUp: publicProcedure.input(signUpInput).mutation(async ({ ctx, input }) => {
     const user = await auth.signUp(ctx.db, input);
     const session = await ctx.auth.createSession(user.id, {});
     ctx.resHeaders.append("Set-Cookie", ctx.auth.createSessionCookie(session.id).serialize());
     return user;
   }),
 
-  signIn: publicProcedure.input(auth.signInInput).mutation(async ({ ctx, input }) => {
+  signIn: publicProcedure.input(signInInput).mutation(async ({ ctx, input }) => {
     const user = await auth.verifyCredentials(ctx.db, input, ctx.ip);
     const session = await ctx.auth.createSession(user.id, {});
     ctx.resHeaders.append("Set-Cookie", ctx.auth.createSessionCookie(session.id).serialize());
@@ -29,7 +30,7 @@ export const authRouter = router({
     return { ok: true };
   }),
 
-  changePassword: authedProcedure.input(auth.changePasswordInput).mutation(async ({ ctx, input }) => {
+  changePassword: authedProcedure.input(changePasswordInput).mutation(async ({ ctx, input }) => {
     await auth.changePassword(ctx.db, ctx.user.id, input);
     // every other session ends; this one is replaced by a fresh session
     await ctx.auth.invalidateUserSessions(ctx.user.id);

@@ -1,14 +1,15 @@
-import { dataLayers, projects } from "@keyflow/core";
+import { dataLayers } from "@keyflow/core";
+import { createDataLayerInput, dataLayerIdInput, projectIdInput } from "@keyflow/schemas";
 import { authedProcedure, publicProcedure, router } from "../init";
 
 export const dataLayersRouter = router({
   list: publicProcedure
-    .input(projects.projectIdInput)
+    .input(projectIdInput)
     .query(({ ctx, input }) => dataLayers.listDataLayers(ctx.db, ctx.principal, input)),
   create: authedProcedure
-    .input(dataLayers.createDataLayerInput)
+    .input(createDataLayerInput)
     .mutation(({ ctx, input }) => dataLayers.createDataLayer(ctx.db, ctx.principal, input)),
   delete: authedProcedure
-    .input(dataLayers.dataLayerIdInput)
+    .input(dataLayerIdInput)
     .mutation(({ ctx, input }) => dataLayers.deleteDataLayer(ctx.db, ctx.principal, input)),
 });

@@ -1,17 +1,18 @@
-import { members, projects } from "@keyflow/core";
+import { members } from "@keyflow/core";
+import { addMemberInput, projectIdInput, removeMemberInput, setMemberRolesInput } from "@keyflow/schemas";
 import { authedProcedure, router } from "../init";
 
 export const membersRouter = router({
   list: authedProcedure
-    .input(projects.projectIdInput)
+    .input(projectIdInput)
     .query(({ ctx, input }) => members.listMembers(ctx.db, ctx.principal, input)),
   add: authedProcedure
-    .input(members.addMemberInput)
+    .input(addMemberInput)
     .mutation(({ ctx, input }) => members.addMember(ctx.db, ctx.principal, input)),
   setRoles: authedProcedure
-    .input(members.setMemberRolesInput)
+    .input(setMemberRolesInput)
     .mutation(({ ctx, input }) => members.setMemberRoles(ctx.db, ctx.principal, input)),
   remove: authedProcedure
-    .input(members.removeMemberInput)
+    .input(removeMemberInput)
     .mutation(({ ctx, input }) => members.removeMember(ctx.db, ctx.principal, input)),
 });

@@ -1,17 +1,18 @@
-import { projects, roles } from "@keyflow/core";
+import { roles } from "@keyflow/core";
+import { createRoleInput, projectIdInput, roleIdInput, updateRoleInput } from "@keyflow/schemas";
 import { authedProcedure, router } from "../init";
 
 export const rolesRouter = router({
   list: authedProcedure
-    .input(projects.projectIdInput)
+    .input(projectIdInput)
     .query(({ ctx, input }) => roles.listRoles(ctx.db, ctx.principal, input)),
   create: authedProcedure
-    .input(roles.createRoleInput)
+    .input(createRoleInput)
     .mutation(({ ctx, input }) => roles.createRole(ctx.db, ctx.principal, input)),
   update: authedProcedure
-    .input(roles.updateRoleInput)
+    .input(updateRoleInput)
     .mutation(({ ctx, input }) => roles.updateRole(ctx.db, ctx.principal, input)),
   delete: authedProcedure
-    .input(roles.roleIdInput)
+    .input(roleIdInput)
     .mutation(({ ctx, input }) => roles.deleteRole(ctx.db, ctx.principal, input)),
 });

@@ -1,30 +1,39 @@
 import { secrets } from "@keyflow/core";
+import {
+  createSecretInput,
+  importApiKeyInput,
+  listSecretsInput,
+  nodeSecretsInput,
+  secretIdInput,
+  setNodesInput,
+  updateSecretInput,
+} from "@keyflow/schemas";
 import { authedProcedure, revealProcedure, router } from "../init";
 
 export const secretsRouter = router({
   list: authedProcedure
-    .input(secrets.listSecretsInput)
+    .input(listSecretsInput)
     .query(({ ctx, input }) => secrets.listSecrets(ctx.db, ctx.principal, input)),
   create: authedProcedure
-    .input(secrets.createSecretInput)
+    .input(createSecretInput)
     .mutation(({ ctx, input }) => secrets.createSecret(ctx.db, ctx.principal, input, ctx.keyring)),
   update: authedProcedure
-    .input(secrets.updateSecretInput)
+    .input(updateSecretInput)
     .mutation(({ ctx, input }) => secrets.updateSecret(ctx.db, ctx.principal, input, ctx.keyring)),
   delete: authedProcedure
-    .input(secrets.secretIdInput)
+    .input(secretIdInput)
     .mutation(({ ctx, input }) => secrets.deleteSecret(ctx.db, ctx.principal, input)),
   reveal: revealProcedure
-    .input(secrets.secretIdInput)
+    .input(secretIdInput)
     .mutation(({ ctx, input }) => secrets.revealSecret(ctx.db, ctx.principal, input, ctx.keyring)),
   setNodes: authedProcedure
-    .input(secrets.setNodesInput)
+    .input(setNodesInput)
     .mutation(({ ctx, input }) => secrets.setNodes(ctx.db, ctx.principal, input)),
   importApiKey: authedProcedure
-    .input(secrets.importApiKeyInput)
+    .input(importApiKeyInput)
     .mutation(({ ctx, input }) => secrets.importApiKey(ctx.db, ctx.principal, input, ctx.keyring)),
   /** Names of the secrets a node can read (its Description tab). */
   forNode: authedProcedure
-    .input(secrets.nodeSecretsInput)
+    .input(nodeSecretsInput)
     .query(({ ctx, input }) => secrets.secretNamesForNode(ctx.db, ctx.principal, input)),
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { emailSchema } from "../auth/schemas";
-import { id } from "../projects/schemas";
+import { emailSchema } from "./auth";
+import { id } from "./primitives";
 
 const roleIds = z.array(id).max(50);
 

@@ -1,16 +1,14 @@
 import { z } from "zod";
+import { name } from "./primitives";
 
 export const emailSchema = z.string().trim().toLowerCase().email("must be a valid e-mail address").max(254);
+export const MIN_PASSWORD = 8;
 export const passwordSchema = z
   .string()
-  .min(8, "must be at least 8 characters")
+  .min(MIN_PASSWORD, `must be at least ${MIN_PASSWORD} characters`)
   .max(200, "must be at most 200 characters");
 
-export const signUpInput = z.object({
-  email: emailSchema,
-  password: passwordSchema,
-  name: z.string().trim().min(1, "is required").max(100),
-});
+export const signUpInput = z.object({ email: emailSchema, password: passwordSchema, name: name(100) });
 export const signInInput = z.object({
   email: emailSchema,
   password: z.string().min(1, "is required").max(200),

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { id } from "../projects/schemas";
+import { id, name } from "./primitives";
 
-export const layerName = z.string().trim().min(1, "is required").max(100, "must be at most 100 characters");
+export const layerName = name(100);
 
 export const createDataLayerInput = z.object({
   projectId: id,

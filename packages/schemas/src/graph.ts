@@ -1,47 +1,18 @@
 import { z } from "zod";
-import { id } from "../projects/schemas";
+import { description, filePath, id, jsonObject, name, text, utf8Length } from "./primitives";
 
-export const MAX_FILE_BYTES = 1024 * 1024;
+/** A node's code file (edited in the browser). */
+export const MAX_NODE_FILE_BYTES = 1024 * 1024;
 export const MAX_PARAMS_BYTES = 64 * 1024;
 export const MAX_LABEL_FILTER = 256;
 
-/** A relative path inside a node or package: no leading "/", no "." or ".." segments, no "\". */
-export const filePath = z
-  .string()
-  .min(1, "is required")
-  .max(255, "must be at most 255 characters")
-  .refine((p) => !p.startsWith("/"), "must be relative (no leading /)")
-  .refine((p) => !/[\\\0]/.test(p), "must not contain \\ or NUL characters")
-  .refine(
-    (p) => p.split("/").every((s) => s !== "" && s !== "." && s !== ".."),
-    "must not contain empty, . or .. segments",
-  );
+export const NODE_KINDS = ["data", "compute"] as const;
+export const RUNTIMES = ["node", "python"] as const;
 
-const noNul = (s: string) => !s.includes("\0");
-const NUL_MESSAGE = "must not contain NUL characters";
-const nodeName = z
-  .string()
-  .trim()
-  .min(1, "is required")
-  .max(100, "must be at most 100 characters")
-  .refine(noNul, NUL_MESSAGE);
-const description = z.string().max(10_000, "must be at most 10000 characters").refine(noNul, NUL_MESSAGE);
-const runtime = z.enum(["node", "python"]);
+const nodeName = name(100);
+const runtime = z.enum(RUNTIMES);
 const timeoutS = z.number().int().min(1, "must be at least 1").max(86_400, "must be at most 86400");
 const position = z.number().finite().min(-1e6).max(1e6);
-/** A text value PostgreSQL can store (text columns refuse NUL). */
-export const text = () => z.string().refine(noNul, NUL_MESSAGE);
-
-// an escaped NUL (\u0000) not itself preceded by an escaped backslash: jsonb refuses it
-const JSON_NUL = /(^|[^\\])(\\\\)*\\u0000/;
-
-/** A JSON object of at most `maxBytes` as JSON text, storable as jsonb. */
-export const jsonObject = (maxBytes: number, sizeMessage: string) =>
-  z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
-    const json = JSON.stringify(v);
-    if (Buffer.byteLength(json) > maxBytes) ctx.addIssue({ code: "custom", message: sizeMessage });
-    else if (JSON_NUL.test(json)) ctx.addIssue({ code: "custom", message: NUL_MESSAGE });
-  });
 const params = jsonObject(MAX_PARAMS_BYTES, "must be at most 64 KiB as JSON");
 /** Empty means "no filter". */
 const labelFilter = text()
@@ -58,7 +29,7 @@ export const graphInput = z.object({
 export const createNodeInput = z.object({
   projectId: id,
   name: nodeName,
-  kind: z.enum(["data", "compute"]),
+  kind: z.enum(NODE_KINDS),
   description: description.optional(),
   runtime: runtime.optional(),
   entry: filePath.optional(),
@@ -96,8 +67,8 @@ export const putFileInput = z.object({
   /** UTF-8 text. */
   content: z
     .string()
-    .max(MAX_FILE_BYTES, "must be at most 1 MiB")
-    .refine((c) => Buffer.byteLength(c) <= MAX_FILE_BYTES, "must be at most 1 MiB (UTF-8 encoded)"),
+    .max(MAX_NODE_FILE_BYTES, "must be at most 1 MiB")
+    .refine((c) => utf8Length(c) <= MAX_NODE_FILE_BYTES, "must be at most 1 MiB (UTF-8 encoded)"),
   executable: z.boolean().optional(),
 });
 export const deleteFileInput = z.object({ nodeId: id, path: filePath });

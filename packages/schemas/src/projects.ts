@@ -1,8 +1,7 @@
 import { z } from "zod";
+import { description, id, name } from "./primitives";
 
-export const id = z.number().int().positive();
-export const projectName = z.string().trim().min(1, "is required").max(100, "must be at most 100 characters");
-export const description = z.string().max(10_000, "must be at most 10000 characters");
+export const projectName = name(100);
 
 export const createProjectInput = z.object({
   name: projectName,

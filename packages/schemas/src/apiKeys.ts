@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { description, id, identifier, message, name, text } from "./primitives";
+
+export const MAX_TEMPLATE_NAME = 80;
+/** Information field names (and so secret suffixes) share the import prefix's rule and length. */
+export const MAX_FIELD_NAME = 40;
+export const MAX_FIELD_VALUE = 1000;
+/** The fields every new template starts with: what the RnDFlow client's `get_server(prefix)` needs. */
+export const DEFAULT_TEMPLATE_FIELDS = ["project", "input", "output"] as const;
+/** `<prefix>_token` holds the token on import, so no field may be called that. */
+export const RESERVED_FIELD_NAME = "token";
+export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
+export const MAX_KEY_TTL_DAYS = 36_500;
+export const REQUEST_STATUSES = ["pending", "approved", "rejected", "withdrawn", "cancelled"] as const;
+export const KEY_STATES = ["active", "revoked", "expired"] as const;
+
+export const templateName = name(MAX_TEMPLATE_NAME);
+export const fieldName = identifier(MAX_FIELD_NAME);
+
+const price = z
+  .union([z.number(), z.string()])
+  .transform((v) => String(v).trim())
+  .refine((v) => /^\d{1,8}(\.\d{1,6})?$/.test(v), "must be a non-negative decimal with at most 6 decimals");
+
+export const createTemplateInput = z.object({ projectId: id, name: templateName, roleId: id });
+export const updateTemplateInput = z.object({
+  templateId: id,
+  name: templateName.optional(),
+  description: description.optional(),
+  roleId: id.optional(),
+  pricePerRequest: price.optional(),
+  rateLimitPerMinute: z.number().int().min(1).max(MAX_RATE_LIMIT_PER_MINUTE).nullable().optional(),
+  keyTtlDays: z.number().int().min(1).max(MAX_KEY_TTL_DAYS).nullable().optional(),
+  allowSharedLayers: z.boolean().optional(),
+});
+export const templateIdInput = z.object({ templateId: id });
+
+const fieldValue = text().max(MAX_FIELD_VALUE, `must be at most ${MAX_FIELD_VALUE} characters`);
+const fieldDescription = text().max(1000, "must be at most 1000 characters");
+export const addFieldInput = z.object({
+  templateId: id,
+  name: fieldName,
+  description: fieldDescription.optional(),
+  value: fieldValue.optional(),
+  /** "insert node ID": the value becomes this node's id and keeps a reference to it */
+  nodeId: id.nullable().optional(),
+});
+export const updateFieldInput = z.object({
+  fieldId: id,
+  name: fieldName.optional(),
+  description: fieldDescription.optional(),
+  value: fieldValue.optional(),
+  nodeId: id.nullable().optional(),
+});
+export const fieldIdInput = z.object({ fieldId: id });
+
+export const requestKeyInput = z.object({ templateId: id, message: message.optional() });
+export const requestIdInput = z.object({ requestId: id });
+export const rejectInput = z.object({ requestId: id, reason: message.optional() });
+export const listRequestsInput = z.object({ projectId: id, status: z.enum(REQUEST_STATUSES).optional() });
+export const keyIdInput = z.object({ keyId: id });
