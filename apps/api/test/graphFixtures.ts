@@ -1,5 +1,5 @@
-import type { NodePermission, ProjectPermission } from "@keyflow/schemas";
 import type { Database } from "@keyflow/db";
+import type { NodePermission, ProjectPermission } from "@keyflow/schemas";
 import type { Harness } from "./harness";
 
 type Perms = { project: ProjectPermission[]; nodes?: Record<string, NodePermission[]> };

@@ -2,9 +2,10 @@ import { randomBytes } from "node:crypto";
 import { apiKeys, auth, Keyring, members, projects, roles, userPrincipal } from "@keyflow/core";
 import { sql } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
+import { waitFor } from "@keyflow/testing";
+import { type Received, type Receiver, startReceiver } from "@keyflow/testing/smtp";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type RunningWorker, startWorker } from "../src/index";
-import { type Received, type Receiver, startReceiver, waitFor } from "./helpers";
 
 // The API-key e-mails end to end (SPEC §8): core queues them in the state change's transaction, the
 // worker renders and sends them through a real SMTP server.

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { apiKeys, auth, Keyring, projects, roles, usage, userPrincipal } from "@keyflow/core";
 import { sql } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
+import { waitFor } from "@keyflow/testing";
 import { makeWorkerUtils } from "graphile-worker";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type RunningWorker, startWorker } from "../src/index";
-import { waitFor } from "./helpers";
 
 // The `rollup_usage` task and its every-minute cron item (SPEC §7), with two workers on one database.
 

@@ -2,11 +2,12 @@ import { randomBytes } from "node:crypto";
 import { auth, CoreError, devMailbox, mail, members, projects, userPrincipal } from "@keyflow/core";
 import { sql } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
+import { waitFor } from "@keyflow/testing";
+import { type Receiver, startReceiver } from "@keyflow/testing/smtp";
 import { makeWorkerUtils } from "graphile-worker";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type DevSmtp, type RunningWorker, startDevSmtp, startWorker } from "../src/index";
-import { type Receiver, startReceiver, waitFor } from "./helpers";
 
 const APP_URL = "https://keyflow.example.test";
 

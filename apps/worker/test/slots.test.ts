@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { auth, dataLayers, graph, members, packages, projects, userPrincipal } from "@keyflow/core";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
+import { waitFor } from "@keyflow/testing";
+import { type Receiver, startReceiver } from "@keyflow/testing/smtp";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Executor, JobResult } from "../src/executor/index";
 import { type RunningWorker, startWorker } from "../src/index";
-import { type Receiver, startReceiver, waitFor } from "./helpers";
 
 /** An executor whose jobs run until the test releases them. */
 function blockingExecutor() {

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { auth, dataLayers, graph, jobs, packages, projects, userPrincipal } from "@keyflow/core";
 import { sql } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
+import { waitFor } from "@keyflow/testing";
 import { makeWorkerUtils } from "graphile-worker";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type RunningWorker, startWorker } from "../src/index";
-import { waitFor } from "./helpers";
 
 // Crash recovery (SPEC §6): a worker sweeps jobs a dead worker left behind when it starts, and
 // the `sweep_jobs` task (scheduled every minute) does it again. The SQL is tested in core.

@@ -60,10 +60,16 @@ interface RoleRow {
  * Loads the caller's access to a project. A missing or deleted project, or one the caller may not
  * view, is NOT_FOUND (UNAUTHORIZED for a signed-out visitor, so clients know to authenticate).
  */
-export async function loadAccess(db: Db, principal: Principal, projectId: number): Promise<Access> {
+export async function loadAccess(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+  /** What to call missing when the project is invisible: the object the caller asked for ("Node"). */
+  what = "Project",
+): Promise<Access> {
   const access = await resolveAccess(db, principal, projectId);
   if (!access?.has("project_view")) {
-    throw principal.kind === "anonymous" ? unauthorized() : notFound("Project");
+    throw principal.kind === "anonymous" ? unauthorized() : notFound(what);
   }
   return access;
 }
@@ -139,8 +145,29 @@ export async function loadNodeAccess(
     .where("id", "=", nodeId)
     .executeTakeFirst();
   if (!node) throw principal.kind === "anonymous" ? unauthorized() : notFound("Node");
-  const access = await loadAccess(db, principal, node.project_id).catch((e) => {
-    throw e instanceof Error && e.message === "Project not found" ? notFound("Node") : e;
-  });
+  const access = await loadAccess(db, principal, node.project_id, "Node");
+  return { access, node };
+}
+
+/**
+ * A node addressed under a project, as REST paths do (`/projects/{p}/nodes/{n}`): the project's
+ * visibility is checked first (404 Project, or 401 signed out), then that the node is in it.
+ */
+export async function loadNodeInProject(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+  nodeId: number,
+): Promise<{
+  access: Access;
+  node: { id: number; project_id: number; kind: "data" | "compute"; name: string };
+}> {
+  const access = await loadAccess(db, principal, projectId);
+  const node = await db
+    .selectFrom("nodes")
+    .select(["id", "project_id", "kind", "name"])
+    .where("id", "=", nodeId)
+    .executeTakeFirst();
+  if (node?.project_id !== projectId) throw notFound("Node");
   return { access, node };
 }

@@ -1,4 +1,4 @@
-export { Access, loadAccess, loadNodeAccess, resolveAccess } from "./access";
+export { Access, loadAccess, loadNodeAccess, loadNodeInProject, resolveAccess } from "./access";
 export * as apiKeys from "./apiKeys";
 export * as audit from "./audit";
 export * as auth from "./auth";

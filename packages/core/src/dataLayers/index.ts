@@ -82,6 +82,19 @@ export async function requireLayer(
   return layer;
 }
 
+/**
+ * The layer a client should use when it names none (the RnDFlow client's `data_layers/last`): a
+ * key's personal layer; for a user the newest layer they may write, else the newest they may read.
+ */
+export async function lastLayer(db: Db, principal: Principal, projectId: number): Promise<LayerRow> {
+  const access = await loadAccess(db, principal, projectId);
+  if (principal.kind === "apiKey") return requireLayer(db, access, principal.dataLayerId, "read");
+  const layers = await visibleLayers(db, access);
+  const last = layers.filter((l) => l.write).at(-1) ?? layers.at(-1);
+  if (!last) throw notFound("Data layer");
+  return last;
+}
+
 export interface DataLayerView {
   id: number;
   projectId: number;

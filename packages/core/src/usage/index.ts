@@ -1,6 +1,6 @@
 import { type Db, sql, type UsageOutcome } from "@keyflow/db";
-import { id, issuedInput, seriesInput } from "@keyflow/schemas";
-import { z } from "zod";
+import { issuedInput, seriesInput } from "@keyflow/schemas";
+import type { z } from "zod";
 import { loadAccess } from "../access";
 import { keyState } from "../apiKeys/keys";
 import { badRequest, notFound } from "../errors";
