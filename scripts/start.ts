@@ -2,9 +2,15 @@
  * `npm start`: everything on one machine with nothing but Node.js. Starts an embedded PostgreSQL
  * under the data directory (unless DATABASE_URL is set), migrates, then runs the API and the
  * worker as child processes and stops all of it, in order, on Ctrl-C.
+ *
+ * `npm run dev` (`--dev`): the same, with the API and the worker under `tsx watch` (restarted on
+ * every change) and the web app from Vite's dev server with hot reload, which proxies /trpc and
+ * /api to the API. APP_URL is then Vite's address, so e-mail links and the Origin check of cookie
+ * writes match what the browser shows.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import readline from "node:readline";
 import { createPool, dataDir, embeddedInfoFile, migrate, repoRoot, resolveAppUrl } from "@keyflow/db";
@@ -15,6 +21,11 @@ import { type EmbeddedServer, startEmbeddedPostgres } from "@keyflow/db/embedded
 // Its `exit` hook stays as the last resort that still signals PostgreSQL if the launcher crashes.
 for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit"])
   process.removeAllListeners(event);
+
+const dev = process.argv.includes("--dev");
+const require = createRequire(import.meta.url);
+const TSX_CLI = require.resolve("tsx/cli");
+const VITE_CLI = path.join(path.dirname(require.resolve("vite/package.json")), "bin", "vite.js");
 
 const STARTUP_TIMEOUT_MS = 60_000;
 const CHILD_STOP_TIMEOUT_MS = 15_000;
@@ -91,13 +102,16 @@ function forward(name: string, stream: NodeJS.ReadableStream | null, out: NodeJS
   readline.createInterface({ input: stream }).on("line", (line) => out.write(`[${name}] ${line}\n`));
 }
 
-function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Child {
-  // `node --import tsx` rather than npx: one process per service, so a signal reaches the server itself
-  const proc = spawn(process.execPath, ["--import", "tsx", entry], {
-    cwd: repoRoot,
-    env,
-    stdio: ["ignore", "pipe", "pipe", "ipc"],
-  });
+/**
+ * `node --import tsx` rather than npx: one process per service, so a signal reaches the server
+ * itself. In dev mode `tsx watch` sits in between and restarts the service on every change.
+ */
+function serviceArgs(entry: string): string[] {
+  return dev ? [TSX_CLI, "watch", "--clear-screen=false", entry] : ["--import", "tsx", entry];
+}
+
+function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): Child {
+  const proc = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe", "ipc"] });
   forward(name, proc.stdout, process.stdout);
   forward(name, proc.stderr, process.stderr);
   const exited = new Promise<void>((resolve) => {
@@ -159,7 +173,8 @@ for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, () => on
 
 async function main(env: NodeJS.ProcessEnv) {
   const port = env.PORT ?? "3000";
-  const appUrl = resolveAppUrl(env);
+  const webPort = env.KEYFLOW_WEB_PORT ?? "5173";
+  const appUrl = dev ? (env.APP_URL ?? `http://localhost:${webPort}`) : resolveAppUrl(env);
   const databaseUrl = env.DATABASE_URL ?? (await startDatabase());
   if (stopRequested) return shutdown(0);
 
@@ -174,19 +189,27 @@ async function main(env: NodeJS.ProcessEnv) {
 
   // DATABASE_URL is passed through only when the user set it: for the embedded database the
   // services read postgres.json, and the API demands KEYFLOW_SECRET whenever DATABASE_URL is set.
-  const childEnv = { ...env, PORT: port };
-  startChild("api", "apps/api/src/main.ts", childEnv);
-  const worker = startChild("worker", "apps/worker/src/main.ts", childEnv);
+  const childEnv = { ...env, PORT: port, APP_URL: appUrl };
+  startChild("api", serviceArgs("apps/api/src/main.ts"), childEnv);
+  const worker = startChild("worker", serviceArgs("apps/worker/src/main.ts"), childEnv);
+  if (dev) {
+    const webEnv = { ...env, KEYFLOW_API_URL: `http://127.0.0.1:${port}` };
+    startChild("web", [VITE_CLI, "--port", webPort, "--strictPort"], webEnv, path.join(repoRoot, "apps/web"));
+  }
   running = true;
   if (stopRequested) return shutdown(0);
 
-  let workerReady = false;
+  // under tsx watch the worker is a grandchild, whose "ready" message does not reach us
+  let workerReady = dev;
   worker.proc.on("message", (m: { type?: string }) => {
     if (m?.type === "ready") workerReady = true;
   });
-  const healthz = `http://127.0.0.1:${port}/healthz`;
-  const apiReady = async () => (await fetch(healthz).catch(() => null))?.ok === true;
-  const up = await until(async () => workerReady && (await apiReady()), STARTUP_TIMEOUT_MS);
+  const isUp = async (url: string) => (await fetch(url).catch(() => null))?.ok === true;
+  const ready = async () =>
+    workerReady &&
+    (await isUp(`http://127.0.0.1:${port}/healthz`)) &&
+    (!dev || (await isUp(`http://127.0.0.1:${webPort}/`)));
+  const up = await until(ready, STARTUP_TIMEOUT_MS);
   if (stopping) return;
   if (!up) {
     say(`not ready within ${STARTUP_TIMEOUT_MS / 1000} s, stopping`);

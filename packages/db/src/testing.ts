@@ -23,6 +23,17 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+interface SharedServer {
+  templateUrl: string;
+  users: number;
+  stop: () => Promise<void>;
+}
+
+// Every package's vitest config names this globalSetup, so a package runs alone too; when one
+// vitest run holds several projects (the root config), their setups run in one process and share
+// a single PostgreSQL and template through this global.
+const shared = globalThis as { __keyflowTestServer?: Promise<SharedServer> };
+
 /**
  * Vitest globalSetup: one PostgreSQL per test run (embedded unless DATABASE_URL is set),
  * with a migrated template database that every test file clones.
@@ -32,15 +43,27 @@ export async function setupTestDatabaseServer({
 }: {
   provide: (key: "pgAdminUrl", value: string) => void;
 }): Promise<() => Promise<void>> {
+  shared.__keyflowTestServer ??= startTestDatabaseServer();
+  const server = await shared.__keyflowTestServer;
+  server.users++;
+  provide("pgAdminUrl", server.templateUrl);
+  return async () => {
+    if (--server.users > 0) return;
+    shared.__keyflowTestServer = undefined;
+    await server.stop();
+  };
+}
+
+async function startTestDatabaseServer(): Promise<SharedServer> {
   let adminUrl: string;
-  let stop = async () => {};
+  let stopServer = async () => {};
   if (process.env.DATABASE_URL) {
     adminUrl = process.env.DATABASE_URL;
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyflow-test-pg-"));
     const server = await startEmbeddedPostgres({ dir });
     adminUrl = server.url("postgres");
-    stop = async () => {
+    stopServer = async () => {
       await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     };
@@ -55,13 +78,16 @@ export async function setupTestDatabaseServer({
   await migrate(pool);
   await pool.end();
   await admin.end();
-  provide("pgAdminUrl", withDatabase(adminUrl, template));
-  return async () => {
-    const c = new Client({ connectionString: adminUrl });
-    await c.connect();
-    await c.query(`drop database if exists ${template} with (force)`);
-    await c.end();
-    await stop();
+  return {
+    templateUrl: withDatabase(adminUrl, template),
+    users: 0,
+    stop: async () => {
+      const c = new Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${template} with (force)`);
+      await c.end();
+      await stopServer();
+    },
   };
 }
 
