@@ -3,26 +3,11 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { waitFor } from "@keyflow/testing";
 import { afterAll, expect, test } from "vitest";
 
 // `npm start` end to end: the real launcher, its embedded PostgreSQL, API and worker processes.
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
-
-/** Polls `probe` until it returns something truthy; fails with `what` after the deadline. */
-async function waitFor<T>(
-  what: string,
-  probe: () => T | Promise<T>,
-  timeoutMs: number,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}\n--- launcher output ---\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -84,15 +69,21 @@ function launcherEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs the real launcher like `npm start` does, with its own data directory and port. */
-async function launch() {
+/**
+ * Runs the real launcher like `npm start` does (or `npm run dev` with `dev`), with its own data
+ * directory and ports.
+ */
+async function launch(opts: { dev?: boolean } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keyflow-start-"));
   dirs.push(dataDir);
   const port = await freePort();
-  const env = launcherEnv(dataDir, port);
+  const webPort = await freePort();
+  const env = { ...launcherEnv(dataDir, port), KEYFLOW_WEB_PORT: String(webPort) };
+  const appUrl = `http://localhost:${opts.dev ? webPort : port}`;
   output = "";
   // its own process group, so afterAll can stop everything it started even if the test fails
-  const proc = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+  const args = ["--import", "tsx", "scripts/start.ts", ...(opts.dev ? ["--dev"] : [])];
+  const proc = spawn(process.execPath, args, {
     cwd: repoRoot,
     env,
     detached: true,
@@ -106,11 +97,10 @@ async function launch() {
     output += d;
   });
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-  await waitFor(
-    "the ready line",
-    () => output.includes(`Keyflow is running at http://localhost:${port}`),
-    60_000,
-  );
+  await waitFor("the ready line", () => output.includes(`Keyflow is running at ${appUrl}`), {
+    timeoutMs: 60_000,
+    context: () => `--- launcher output ---\n${output}`,
+  });
 
   const info = path.join(dataDir, "postgres.json");
   const postmasterPid = path.join(dataDir, "pg", "postmaster.pid");
@@ -120,6 +110,7 @@ async function launch() {
     dataDir,
     port,
     base: `http://127.0.0.1:${port}`,
+    appUrl,
     info,
     postmasterPid,
     exited: () => within("the launcher to exit", exited, 30_000),
@@ -136,7 +127,7 @@ async function launch() {
 async function expectAllStopped(l: Awaited<ReturnType<typeof launch>>) {
   // the launcher waits for each of them; a short grace covers the kernel reaping them
   for (const [name, pid] of Object.entries(l.pids)) {
-    await waitFor(`${name} (pid ${pid}) to be gone`, () => !alive(pid), 5_000);
+    await waitFor(`${name} (pid ${pid}) to be gone`, () => !alive(pid), { timeoutMs: 5_000 });
   }
   expect(fs.existsSync(l.postmasterPid)).toBe(false);
   expect(fs.existsSync(l.info)).toBe(false);
@@ -198,5 +189,49 @@ test("when a service dies, the launcher stops everything and exits non-zero", {
   process.kill(l.pids.worker, "SIGKILL");
   expect(await l.exited(), output).not.toBe(0);
   expect(output).toMatch(/worker exited unexpectedly/);
+  await expectAllStopped(l);
+});
+
+test("npm run dev serves the web app from Vite with hot reload, and cookie writes pass through its proxy", {
+  timeout: 120_000,
+}, async () => {
+  const l = await launch({ dev: true });
+  const page = await (await fetch(l.appUrl)).text();
+  expect(page).toMatch(/<div id="root">/);
+  expect(page).toMatch(/\/@vite\/client/); // Vite's hot-reload client, not the built bundle
+  // API and worker run under `tsx watch`, which restarts them on every change
+  for (const pid of [l.pids.api, l.pids.worker])
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).toContain("watch");
+
+  // sign up through Vite's proxy: the browser's Origin is Vite's address, which is APP_URL in dev
+  const post = (procedure: string, json: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${l.appUrl}/trpc/${procedure}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: l.appUrl, ...headers },
+      body: JSON.stringify({ json }),
+    });
+  const signUp = await post("auth.signUp", {
+    email: "dev@example.com",
+    password: "correct horse battery",
+    name: "Dev",
+  });
+  expect(signUp.status).toBe(200);
+  const cookie = signUp.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  expect(cookie).toMatch(/=/);
+  const created = await post("projects.create", { name: "Made in dev" }, { cookie });
+  expect(created.status).toBe(200);
+  expect(
+    ((await created.json()) as { result: { data: { json: { name: string } } } }).result.data.json.name,
+  ).toBe("Made in dev");
+  // the API's CSRF check still holds behind the proxy
+  const forged = await post("projects.create", { name: "Forged" }, { cookie, origin: "http://evil.test" });
+  expect(forged.status).toBe(403);
+
+  process.kill(l.proc.pid as number, "SIGINT");
+  expect(await l.exited(), output).toBe(0);
+  await waitFor("Vite to stop", () => portRefuses(Number(new URL(l.appUrl).port)), { timeoutMs: 10_000 });
   await expectAllStopped(l);
 });
