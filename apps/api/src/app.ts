@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps) {
   );
 
   app.use("/api/*", sameOrigin);
-  app.route("/api", createRestApi(deps, services));
+  app.route("/", createRestApi(deps, services));
 
   // the built web app, with index.html for client-side routes
   const dist = deps.config.webDist;

@@ -125,10 +125,11 @@ export async function countRows(
 /** E-mails queued for the worker (graphile-worker jobs not yet run), oldest first. */
 export async function queuedEmails(h: Harness) {
   const { sql } = await import("@keyflow/db");
+  const { TASKS } = await import("@keyflow/schemas");
   const r = await sql<{ payload: { to: string; template: string; data: Record<string, unknown> } }>`
     select j.payload from graphile_worker._private_jobs j
     join graphile_worker._private_tasks t on t.id = j.task_id
-    where t.identifier = 'send_email' order by j.id`.execute(h.db);
+    where t.identifier = ${TASKS.sendEmail} order by j.id`.execute(h.db);
   return r.rows.map((row) => row.payload);
 }
 

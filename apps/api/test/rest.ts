@@ -10,7 +10,8 @@ export interface RestResponse {
 
 /**
  * A tiny REST client for tests: JSON in and out through the real Hono app, with a Bearer key or
- * the session cookie of a tRPC test client.
+ * the session cookie of a tRPC test client. Bytes are sent as they are; absolute URLs of the app
+ * (signed URLs) are requested through it too.
  */
 export function rest(h: Harness, auth: { bearer?: string; cookiesOf?: Client; authorization?: string } = {}) {
   async function call(
@@ -26,12 +27,14 @@ export function rest(h: Harness, auth: { bearer?: string; cookiesOf?: Client; au
       hdrs.set("cookie", h.cookieHeader(auth.cookiesOf));
       hdrs.set("origin", APP_URL);
     }
-    let payload: string | undefined;
-    if (body !== undefined) {
+    let payload: string | Uint8Array | undefined;
+    if (body instanceof Uint8Array) payload = body;
+    else if (body !== undefined) {
       payload = typeof body === "string" ? body : JSON.stringify(body);
       if (!hdrs.has("content-type")) hdrs.set("content-type", "application/json");
     }
-    const res = await h.app.request(path, { method, headers: hdrs, body: payload });
+    const local = path.startsWith(APP_URL) ? path.slice(APP_URL.length) : path;
+    const res = await h.app.request(local, { method, headers: hdrs, body: payload });
     const text = await res.text();
     let parsed: unknown = text;
     try {

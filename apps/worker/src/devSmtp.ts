@@ -1,4 +1,5 @@
-import { type Db, sql } from "@keyflow/db";
+import { devMailbox } from "@keyflow/core";
+import type { Db } from "@keyflow/db";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { logger } from "./logger";
@@ -11,12 +12,10 @@ export interface DevSmtp {
 }
 
 const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
-/** The capture is for following flows by hand, not an archive: older messages are pruned. */
-const KEEP_MESSAGES = 1000;
 
 /**
  * The local SMTP capture used when SMTP_URL is unset: accepts any message on loopback and stores
- * it in `dev_mailbox`, one row per message, for the Dev mailbox page.
+ * it through core, one row per message, for the Dev mailbox page.
  */
 export async function startDevSmtp(options: { db: Db; port?: number; host?: string }): Promise<DevSmtp> {
   const { db } = options;
@@ -34,20 +33,13 @@ export async function startDevSmtp(options: { db: Db; port?: number; host?: stri
             throw Object.assign(new Error("Message too large"), { responseCode: 552 });
           }
           const envelopeFrom = session.envelope.mailFrom;
-          await db
-            .insertInto("dev_mailbox")
-            .values({
-              mail_from: parsed.from?.text ?? (envelopeFrom ? envelopeFrom.address : ""),
-              // the envelope is who the message is really delivered to
-              mail_to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
-              subject: parsed.subject ?? "",
-              text_body: parsed.text ?? "",
-              html_body: typeof parsed.html === "string" ? parsed.html : "",
-            })
-            .execute();
-          await sql`delete from dev_mailbox where id <= (select max(id) from dev_mailbox) - ${KEEP_MESSAGES}`.execute(
-            db,
-          );
+          await devMailbox.storeCapturedMail(db, {
+            from: parsed.from?.text ?? (envelopeFrom ? envelopeFrom.address : ""),
+            to: session.envelope.rcptTo.map((r) => r.address),
+            subject: parsed.subject ?? "",
+            text: parsed.text ?? "",
+            html: typeof parsed.html === "string" ? parsed.html : "",
+          });
         })
         .then(
           () => callback(),

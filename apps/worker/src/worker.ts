@@ -1,5 +1,6 @@
 import { assertMasterSecret, Keyring } from "@keyflow/core";
 import { createDb, createPool, dataDir } from "@keyflow/db";
+import { TASKS } from "@keyflow/schemas";
 import { run } from "graphile-worker";
 import nodemailer from "nodemailer";
 import { DEFAULT_MAIL_FROM } from "./config";
@@ -62,7 +63,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const transport = nodemailer.createTransport(smtpUrl);
     // jobs a previous worker left `running` when it died, before this one takes new work
     await sweepJobsOnce(db, "start");
-    const { run_node_job, ...serviceTasks } = taskList({
+    const { [TASKS.runNodeJob]: runNodeJob, ...serviceTasks } = taskList({
       db,
       transport,
       appUrl: options.appUrl,
@@ -88,7 +89,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       ...common,
       concurrency,
       crontab: "",
-      taskList: { run_node_job: run_node_job! },
+      taskList: { [TASKS.runNodeJob]: runNodeJob },
     });
     let stopped: Promise<void> | undefined;
     return {

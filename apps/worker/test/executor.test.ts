@@ -105,6 +105,20 @@ describe("LocalProcessExecutor", () => {
     ]);
   });
 
+  test("fields.json is read like REST's fields: a list item without a value is null, other JSON refused", async () => {
+    const write = (json: string) =>
+      `import os\nos.makedirs("out/0")\nopen("out/0/fields.json", "w").write(${JSON.stringify(json)})\n`;
+    const listed = await executor.run(
+      spec({ script: write('[{"name": "n", "value": 1}, {"name": "empty"}]') }),
+    );
+    expect(listed.outputs).toEqual([{ label: "", fields: { n: 1, empty: null }, files: [] }]);
+    const text = await executor.run(spec({ script: write('"just text"') }));
+    expect(text.outputs).toEqual([]);
+    expect(text.error).toBe(
+      "could not read the outputs: out/0/fields.json must hold a JSON object or a list of {name, value} objects",
+    );
+  });
+
   test("a timeout kills the whole process group, children included", async () => {
     const script = `
 import subprocess, sys, time

@@ -1,11 +1,11 @@
-import { randomBytes } from "node:crypto";
-import { apiKeys, auth, Keyring, members, projects, roles, userPrincipal } from "@keyflow/core";
-import { sql } from "@keyflow/db";
+import { apiKeys, Keyring, members, projects, roles } from "@keyflow/core";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
-import { waitFor } from "@keyflow/testing";
+import { TASKS } from "@keyflow/schemas";
+import { createUser, waitFor } from "@keyflow/testing";
 import { type Received, type Receiver, startReceiver } from "@keyflow/testing/smtp";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type RunningWorker, startWorker } from "../src/index";
+import { queuedJobs } from "./queue";
 
 // The API-key e-mails end to end (SPEC §8): core queues them in the state change's transaction, the
 // worker renders and sends them through a real SMTP server.
@@ -28,19 +28,10 @@ afterAll(async () => {
   await t?.destroy();
 });
 
-async function signUp(name: string) {
-  const email = `${name.toLowerCase()}-${randomBytes(3).toString("hex")}@example.com`;
-  return auth.signUp(t.db, { email, password: "correct horse battery", name });
-}
+const signUp = (name: string) => createUser(t.db, name);
 
 /** send_email jobs not yet done (graphile-worker deletes a job once it succeeded). */
-async function queuedEmails(): Promise<number> {
-  const r = await sql<{ n: number }>`
-    select count(*)::int as n from graphile_worker._private_jobs j
-    join graphile_worker._private_tasks t on t.id = j.task_id
-    where t.identifier = 'send_email'`.execute(t.db);
-  return r.rows[0]?.n ?? 0;
-}
+const queuedEmails = async () => (await queuedJobs(t.db, TASKS.sendEmail)).length;
 
 /** The messages with this subject, once the e-mail queue has drained (so a duplicate would be here). */
 async function bySubject(subject: string, count: number): Promise<Received[]> {
@@ -54,7 +45,7 @@ async function bySubject(subject: string, count: number): Promise<Received[]> {
 async function setupProject(projectName: string) {
   const owner = await signUp("Olga");
   const manager = await signUp("Mark");
-  const as = userPrincipal(owner.id);
+  const as = owner.as;
   const project = await projects.createProject(t.db, as, { name: projectName, isPublic: true });
   const managerRole = await roles.createRole(t.db, as, {
     projectId: project.id,
@@ -91,7 +82,7 @@ test("request → one e-mail per manager; approval → the requester's 'is ready
   const requester = await signUp("Rita");
   const message = "Please <script>alert(1)</script>\nthanks & regards";
 
-  const request = await apiKeys.requestKey(t.db, userPrincipal(requester.id), {
+  const request = await apiKeys.requestKey(t.db, requester.as, {
     templateId: template.id,
     message,
   });
@@ -112,7 +103,7 @@ test("request → one e-mail per manager; approval → the requester's 'is ready
   const text = first?.mail.text ?? "";
   expect(text).toContain(`Rita (${requester.email}) asks for an API key "Forecast API"`);
   expect(text).toContain(message); // plain text carries the message as written
-  expect(text).toContain(link);
+  expect(text).toContain(`${link}\n`);
   const html = String(first?.mail.html);
   expect(html).toContain(`href="${link}"`);
   expect(html).toContain("Please &#60;script&#62;alert(1)&#60;/script&#62;<br>thanks &#38; regards");
@@ -121,21 +112,16 @@ test("request → one e-mail per manager; approval → the requester's 'is ready
   expect(html.match(/<a /g)).toHaveLength(1);
 
   // approval: the requester is told the key is ready; the token itself is never mailed
-  const { keyId } = await apiKeys.approveRequest(
-    t.db,
-    userPrincipal(owner.id),
-    { requestId: request.id },
-    keyring,
-  );
+  const { keyId } = await apiKeys.approveRequest(t.db, owner.as, { requestId: request.id }, keyring);
   const [ready] = await bySubject("Your API key for Forecast API in Weather & Co is ready", 1);
   expect(ready?.envelopeTo).toEqual([requester.email]);
-  const about = `${APP_URL}/projects/${project.id}/about`;
+  const about = `${APP_URL}/projects/${project.id}`; // the About page
   expect(ready?.mail.text).toContain(
     'Your request for the API key "Forecast API" in "Weather & Co" was approved.',
   );
-  expect(ready?.mail.text).toContain(about);
+  expect(ready?.mail.text).toContain(`${about}\n`);
   expect(String(ready?.mail.html)).toContain(`href="${about}"`);
-  const { token } = await apiKeys.revealKey(t.db, userPrincipal(requester.id), { keyId }, keyring);
+  const { token } = await apiKeys.revealKey(t.db, requester.as, { keyId }, keyring);
   expect(token).toMatch(TOKEN);
   for (const m of receiver.messages) expectNoToken(m, token);
   // the managers got nothing more
@@ -150,15 +136,15 @@ test("request → one e-mail per manager; approval → the requester's 'is ready
 test("rejection → the requester's e-mail carries the reason, escaped in HTML", async () => {
   const { owner, project, template } = await setupProject("Rejecting project");
   const requester = await signUp("Ravi");
-  const request = await apiKeys.requestKey(t.db, userPrincipal(requester.id), { templateId: template.id });
+  const request = await apiKeys.requestKey(t.db, requester.as, { templateId: template.id });
   await bySubject("API key request for Forecast API in Rejecting project", 2);
 
   const reason = "Not <b>now</b>\ncome back in May";
-  await apiKeys.rejectRequest(t.db, userPrincipal(owner.id), { requestId: request.id, reason });
+  await apiKeys.rejectRequest(t.db, owner.as, { requestId: request.id, reason });
   const [rejected] = await bySubject("Your API key request for Forecast API was rejected", 1);
   expect(rejected?.envelopeTo).toEqual([requester.email]);
   expect(rejected?.mail.text).toContain(`Reason:\n${reason}`);
-  expect(rejected?.mail.text).toContain(`${APP_URL}/projects/${project.id}/about`);
+  expect(rejected?.mail.text).toContain(`${APP_URL}/projects/${project.id}\n`);
   const html = String(rejected?.mail.html);
   expect(html).toContain("Not &#60;b&#62;now&#60;/b&#62;<br>come back in May");
   expect(html).not.toContain("<b>now");

@@ -1,11 +1,12 @@
-import { randomBytes } from "node:crypto";
-import { apiKeys, auth, Keyring, projects, roles, usage, userPrincipal } from "@keyflow/core";
+import { apiKeys, Keyring, projects, roles, usage } from "@keyflow/core";
 import { sql } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
-import { waitFor } from "@keyflow/testing";
+import { TASKS } from "@keyflow/schemas";
+import { createUser, waitFor } from "@keyflow/testing";
 import { makeWorkerUtils } from "graphile-worker";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type RunningWorker, startWorker } from "../src/index";
+import { queuedJobs } from "./queue";
 
 // The `rollup_usage` task and its every-minute cron item (SPEC §7), with two workers on one database.
 
@@ -31,18 +32,9 @@ afterAll(async () => {
 });
 
 async function oneKey() {
-  const suffix = randomBytes(3).toString("hex");
-  const owner = await auth.signUp(t.db, {
-    email: `o-${suffix}@example.com`,
-    password: "correct horse battery",
-    name: "O",
-  });
-  const holder = await auth.signUp(t.db, {
-    email: `h-${suffix}@example.com`,
-    password: "correct horse battery",
-    name: "H",
-  });
-  const as = userPrincipal(owner.id);
+  const owner = await createUser(t.db, "O");
+  const holder = await createUser(t.db, "H");
+  const as = owner.as;
   const project = await projects.createProject(t.db, as, { name: "Rolled", isPublic: true });
   const role = await roles.createRole(t.db, as, {
     projectId: project.id,
@@ -54,7 +46,7 @@ async function oneKey() {
     name: "T",
     roleId: role.id,
   });
-  const req = await apiKeys.requestKey(t.db, userPrincipal(holder.id), { templateId: template.id });
+  const req = await apiKeys.requestKey(t.db, holder.as, { templateId: template.id });
   const { keyId } = await apiKeys.approveRequest(
     t.db,
     as,
@@ -68,7 +60,7 @@ test("the rollup is scheduled every minute; jobs on two workers at once roll eac
   // graphile-worker registered the cron item (it queues it at each minute, once across workers)
   const known = await sql<{ identifier: string }>`
     select identifier from graphile_worker._private_known_crontabs`.execute(t.db);
-  expect(known.rows.map((r) => r.identifier).sort()).toEqual(["rollup_usage", "sweep_jobs"]);
+  expect(known.rows.map((r) => r.identifier).sort()).toEqual([TASKS.rollupUsage, TASKS.sweepJobs]);
 
   const keyId = await oneKey();
   // the hour before the last complete one (a minute back, so the rollup's grace period never matters)
@@ -88,15 +80,13 @@ test("the rollup is scheduled every minute; jobs on two workers at once roll eac
   const utils = await makeWorkerUtils({ pgPool: t.pool });
   try {
     // several at once, as after a backlog on several workers: core serialises them
-    await Promise.all([1, 2, 3, 4].map(() => utils.addJob("rollup_usage", {})));
+    await Promise.all([1, 2, 3, 4].map(() => utils.addJob(TASKS.rollupUsage, {})));
   } finally {
     await utils.release();
   }
   await waitFor("the rollup jobs to finish", async () => {
-    const r = await sql<{ n: number }>`
-      select count(*)::int as n from graphile_worker.jobs where task_identifier = 'rollup_usage'
-        and run_at <= now()`.execute(t.db);
-    return r.rows[0]?.n === 0;
+    const runnable = (await queuedJobs(t.db, TASKS.rollupUsage)).filter((j) => !j.later);
+    return runnable.length === 0;
   });
 
   const buckets = await t.db.selectFrom("usage_hourly").selectAll().orderBy("hour").execute();

@@ -1,49 +1,29 @@
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  auth,
-  dataLayers,
-  graph,
-  jobs,
-  Keyring,
-  packages,
-  projects,
-  secrets,
-  userPrincipal,
-} from "@keyflow/core";
-import { type JobState, sql } from "@keyflow/db";
+import { addJob, dataLayers, graph, jobs, Keyring, packages, projects, secrets } from "@keyflow/core";
+import type { JobState } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
+import { TASKS } from "@keyflow/schemas";
+import { createUser, type TestUser, waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalProcessExecutor } from "../src/executor/index";
 import { type RunningWorker, startWorker } from "../src/index";
+import { queuedJobs } from "./queue";
 
 const APP_URL = "https://keyflow.example.test";
 const SECRET = "test-master-secret-0123456789abcdef";
 
-/** Polls `probe` until it returns something truthy; fails with `what` after the deadline. */
-async function waitFor<T>(
-  what: string,
-  probe: () => T | Promise<T>,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Jobs run real processes: more time than a database change needs. */
+const JOB_WAIT = { timeoutMs: 20_000 };
 
 let t: TestDatabase;
 let worker: RunningWorker;
 let tmp: string;
-let owner: { id: number };
+let owner: TestUser;
 let projectId: number;
 let layerId: number;
-const me = () => userPrincipal(owner.id);
+const me = () => owner.as;
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -59,11 +39,7 @@ beforeAll(async () => {
     crontab: "",
     executor: new LocalProcessExecutor({ baseDir: path.join(tmp, "jobs"), killGraceMs: 500 }),
   });
-  owner = await auth.signUp(t.db, {
-    email: `owner-${randomBytes(3).toString("hex")}@example.com`,
-    password: "correct horse battery",
-    name: "Owner",
-  });
+  owner = await createUser(t.db, "Owner");
   projectId = (await projects.createProject(t.db, me(), { name: "Jobs" })).id;
   const [main] = await dataLayers.listDataLayers(t.db, me(), { projectId });
   layerId = main!.id;
@@ -119,23 +95,21 @@ const DONE: JobState[] = ["completed", "failed", "timeout"];
 
 /** Waits until the node has `count` jobs and all of them finished. */
 async function finishedJobs(nodeId: number, count = 1) {
-  return waitFor(`${count} finished job(s) of node ${nodeId}`, async () => {
-    const rows = await jobsOf(nodeId);
-    return rows.length === count && rows.every((r) => DONE.includes(r.state)) ? rows : null;
-  });
+  return waitFor(
+    `${count} finished job(s) of node ${nodeId}`,
+    async () => {
+      const rows = await jobsOf(nodeId);
+      return rows.length === count && rows.every((r) => DONE.includes(r.state)) ? rows : null;
+    },
+    JOB_WAIT,
+  );
 }
 
 const packagesIn = (nodeId: number) =>
   t.db.selectFrom("packages").selectAll().where("node_id", "=", nodeId).orderBy("id").execute();
 
-/** graphile-worker jobs of the task not yet done (the public view has no payload). */
-async function pendingRunJobs() {
-  const r = await sql<{ n: number }>`
-    select count(*)::int as n from graphile_worker._private_jobs j
-    join graphile_worker._private_tasks k on k.id = j.task_id
-    where k.identifier = 'run_node_job'`.execute(t.db);
-  return r.rows[0]?.n ?? 0;
-}
+/** graphile-worker's run_node_job jobs not yet done. */
+const pendingRunJobs = async () => (await queuedJobs(t.db, TASKS.runNodeJob)).length;
 
 describe("run_node_job", () => {
   for (const runtime of ["python", "node"] as const) {
@@ -269,10 +243,11 @@ print("api:", os.environ["RNDFLOW_API_SERVER"], "refresh:", repr(os.environ["RND
 
     // the same graphile job added again, and the same delivery queued again, change nothing
     const [first] = done;
-    await sql`select graphile_worker.add_job('run_node_job', json_build_object('jobId', ${first!.id}::int),
-      max_attempts => 1)`.execute(t.db);
-    await sql`select graphile_worker.add_job('run_node_job', json_build_object('jobId', ${first!.id}::int),
-      max_attempts => 1, job_key => ${`job:${first!.id}`})`.execute(t.db);
+    const jobId = first!.id;
+    await t.db.transaction().execute(async (trx) => {
+      await addJob(trx, TASKS.runNodeJob, { jobId });
+      await addJob(trx, TASKS.runNodeJob, { jobId }, { jobKey: `job:${jobId}` });
+    });
     const copy = await t.db
       .selectFrom("packages")
       .selectAll()
@@ -318,12 +293,8 @@ print("api:", os.environ["RNDFLOW_API_SERVER"], "refresh:", repr(os.environ["RND
       log: "boom\n",
     });
     expect(await packagesIn(sink.id)).toEqual([]);
-    const [gjob] = (
-      await sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs j
-        join graphile_worker._private_tasks k on k.id = j.task_id
-        where k.identifier = 'run_node_job' and j.attempts > 0`.execute(t.db)
-    ).rows;
-    expect(gjob?.n).toBe(0); // the task never throws: nothing left to retry
+    const attempted = (await queuedJobs(t.db, TASKS.runNodeJob)).filter((j) => j.attempts > 0);
+    expect(attempted).toHaveLength(0); // the task never throws: nothing left to retry
   });
 
   test("outputs beyond the package limits store nothing and fail the job with the reason", async () => {

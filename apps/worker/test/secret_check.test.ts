@@ -1,15 +1,13 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startWorker } from "../src/index";
+import { type Exit, startMain } from "./mainProcess";
 
 // SPEC §11: a key-check value stored in the database makes the worker refuse a different KEYFLOW_SECRET.
 
 const SECRET_A = "secret-a-0123456789abcdef";
 const SECRET_B = "secret-b-0123456789abcdef";
 const REFUSED = "KEYFLOW_SECRET differs from the one this database was set up with; refusing to start";
-const workerDir = path.resolve(import.meta.dirname, "..");
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -38,30 +36,17 @@ async function checkValue() {
   return row?.value;
 }
 
-/** `src/main.ts` as its own process, like `npm run start:worker`; resolves with its exit code and output. */
-function runMain(secret: string, stopWhen: RegExp) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: workerDir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATABASE_URL: t.url,
-      KEYFLOW_SECRET: secret,
-      SMTP_URL: "smtp://127.0.0.1:9",
-      LOG_LEVEL: "info",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+/** `src/main.ts` with this secret, stopped once its output matches `stopWhen` (or when it exits by itself). */
+async function runMain(secret: string, stopWhen: RegExp): Promise<Exit> {
+  const main = startMain({
+    DATABASE_URL: t.url,
+    KEYFLOW_SECRET: secret,
+    SMTP_URL: "smtp://127.0.0.1:9",
+    LOG_LEVEL: "info",
   });
-  let output = "";
-  const onData = (d: Buffer) => {
-    output += d;
-    if (stopWhen.test(output) && child.exitCode === null) child.kill("SIGTERM");
-  };
-  child.stdout.on("data", onData);
-  child.stderr.on("data", onData);
-  return new Promise<{ code: number | null; output: string }>((resolve) =>
-    child.on("exit", (code) => resolve({ code, output })),
-  );
+  // a refused start exits on its own; the exit code and output tell what happened
+  await main.until(`output matching ${stopWhen}`, stopWhen).catch(() => {});
+  return main.stop();
 }
 
 test("the first start records the secret's check value; another secret is refused, the same one starts", async () => {

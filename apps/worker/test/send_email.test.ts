@@ -1,39 +1,29 @@
-import { randomBytes } from "node:crypto";
-import { auth, CoreError, devMailbox, mail, members, projects, userPrincipal } from "@keyflow/core";
-import { sql } from "@keyflow/db";
+import { CoreError, devMailbox, mail, members, projects } from "@keyflow/core";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
-import { waitFor } from "@keyflow/testing";
+import { TASKS } from "@keyflow/schemas";
+import { createUser, uniqueEmail, waitFor } from "@keyflow/testing";
 import { type Receiver, startReceiver } from "@keyflow/testing/smtp";
 import { makeWorkerUtils } from "graphile-worker";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type DevSmtp, type RunningWorker, startDevSmtp, startWorker } from "../src/index";
+import { queuedJobs } from "./queue";
 
 const APP_URL = "https://keyflow.example.test";
 
-async function signUp(t: TestDatabase, name: string) {
-  const email = `${name.toLowerCase()}-${randomBytes(3).toString("hex")}@example.com`;
-  return auth.signUp(t.db, { email, password: "correct horse battery", name });
-}
-
-/**
- * Queued e-mail jobs for one recipient. The public `graphile_worker.jobs` view has no payload
- * column, hence the private table (graphile-worker 0.17).
- */
+/** Queued e-mail jobs for one recipient. */
 async function jobsTo(t: TestDatabase, to: string) {
-  const r = await sql<{
-    id: string;
-    attempts: number;
-    max_attempts: number;
-    last_error: string | null;
-    later: boolean;
-  }>`
-    select id::text, attempts, max_attempts, last_error, run_at > now() as later
-    from graphile_worker._private_jobs where payload->>'to' = ${to}`.execute(t.db);
-  return r.rows;
+  const jobs = await queuedJobs(t.db, TASKS.sendEmail);
+  return jobs.filter((j) => (j.payload as { to?: unknown }).to === to);
 }
 
 const memberAddedData = { projectId: 1, projectName: "P", inviterName: "I", roleNames: [] };
+
+/** Queues a member_added e-mail in a transaction of its own, as a committed change would. */
+const enqueueCommitted = (t: TestDatabase, to: string) =>
+  t.db
+    .transaction()
+    .execute((trx) => mail.enqueueEmail(trx, { to, template: "member_added", data: memberAddedData }));
 
 describe("send_email through SMTP_URL", () => {
   let t: TestDatabase;
@@ -51,10 +41,10 @@ describe("send_email through SMTP_URL", () => {
   });
 
   test("adding a member e-mails them: recipient, subject, text and escaped HTML, links from APP_URL", async () => {
-    const owner = await signUp(t, "Olga");
-    const member = await signUp(t, "Max");
-    const project = await projects.createProject(t.db, userPrincipal(owner.id), { name: "<b>x</b> & co" });
-    await members.addMember(t.db, userPrincipal(owner.id), {
+    const owner = await createUser(t.db, "Olga");
+    const member = await createUser(t.db, "Max");
+    const project = await projects.createProject(t.db, owner.as, { name: "<b>x</b> & co" });
+    await members.addMember(t.db, owner.as, {
       projectId: project.id,
       email: member.email,
       roleIds: [],
@@ -70,9 +60,9 @@ describe("send_email through SMTP_URL", () => {
     expect(m.replyTo).toBeUndefined();
     expect(m.subject).toBe("You were added to project <b>x</b> & co");
 
-    const link = `${APP_URL}/projects/${project.id}/about`;
+    const link = `${APP_URL}/projects/${project.id}`; // the project's About page
     expect(m.text).toContain('Olga added you to the Keyflow project "<b>x</b> & co".');
-    expect(m.text).toContain(link);
+    expect(m.text).toContain(`${link}\n`);
     const html = String(m.html);
     expect(html).toContain(`href="${link}"`);
     expect(html).toContain("&#60;b&#62;x&#60;/b&#62; &#38; co");
@@ -80,8 +70,8 @@ describe("send_email through SMTP_URL", () => {
   });
 
   test("an e-mail queued in a rolled-back transaction is never sent", async () => {
-    const ghost = `ghost-${randomBytes(3).toString("hex")}@example.com`;
-    const marker = `marker-${randomBytes(3).toString("hex")}@example.com`;
+    const ghost = uniqueEmail("ghost");
+    const marker = uniqueEmail("marker");
     await expect(
       t.db.transaction().execute(async (trx) => {
         await mail.enqueueEmail(trx, { to: ghost, template: "member_added", data: memberAddedData });
@@ -91,21 +81,21 @@ describe("send_email through SMTP_URL", () => {
     expect(await jobsTo(t, ghost)).toEqual([]);
 
     // a committed e-mail queued after it is delivered, and the rolled-back one still is not
-    await mail.enqueueEmail(t.db, { to: marker, template: "member_added", data: memberAddedData });
+    await enqueueCommitted(t, marker);
     await waitFor("the marker e-mail", () => receiver.to(marker).length > 0);
     expect(receiver.to(ghost)).toHaveLength(0);
   });
 
   test("a refused send stays queued with its error and is retried (at most 10 attempts)", async () => {
-    const flaky = `flaky-${randomBytes(3).toString("hex")}@example.com`;
+    const flaky = uniqueEmail("flaky");
     receiver.refuse.add(flaky);
-    await mail.enqueueEmail(t.db, { to: flaky, template: "member_added", data: memberAddedData });
+    await enqueueCommitted(t, flaky);
     const job = await waitFor("the failed attempt", async () => {
       const [row] = await jobsTo(t, flaky);
-      return row && row.attempts >= 1 && row.last_error ? row : null;
+      return row && row.attempts >= 1 && row.lastError ? row : null;
     });
-    expect(job.max_attempts).toBe(10);
-    expect(job.last_error).toMatch(/451|try later/);
+    expect(job.maxAttempts).toBe(10);
+    expect(job.lastError).toMatch(/451|try later/);
     expect(job.later).toBe(true); // backoff before the next attempt
     expect(receiver.to(flaky)).toHaveLength(0);
 
@@ -136,8 +126,8 @@ describe("local SMTP capture and the Dev mailbox", () => {
   });
 
   test("stores each message; the open mailbox shows all, otherwise only mine", async () => {
-    const alice = await signUp(t, "Alice");
-    const bob = await signUp(t, "Bob");
+    const alice = await createUser(t.db, "Alice");
+    const bob = await createUser(t.db, "Bob");
     const transport = nodemailer.createTransport(capture.url);
     await transport.sendMail({
       from: "Keyflow <keyflow@localhost>",
@@ -154,7 +144,7 @@ describe("local SMTP capture and the Dev mailbox", () => {
     });
     transport.close();
 
-    const all = await devMailbox.listDevMailbox(t.db, userPrincipal(alice.id), { open: true });
+    const all = await devMailbox.listDevMailbox(t.db, alice.as, { open: true });
     expect(all.map((m) => m.subject)).toEqual(["For Bob", "For Alice"]); // newest first
     expect(all[1]).toMatchObject({
       to: [alice.email],
@@ -165,9 +155,9 @@ describe("local SMTP capture and the Dev mailbox", () => {
     expect(all[1]?.receivedAt).toBeInstanceOf(Date);
     expect(all[0]?.html).toBe("");
 
-    const mine = await devMailbox.listDevMailbox(t.db, userPrincipal(alice.id), { open: false });
+    const mine = await devMailbox.listDevMailbox(t.db, alice.as, { open: false });
     expect(mine.map((m) => m.subject)).toEqual(["For Alice"]);
-    const bobs = await devMailbox.listDevMailbox(t.db, userPrincipal(bob.id), { open: false });
+    const bobs = await devMailbox.listDevMailbox(t.db, bob.as, { open: false });
     expect(bobs.map((m) => m.subject)).toEqual(["For Bob"]);
 
     await expect(
@@ -179,21 +169,21 @@ describe("local SMTP capture and the Dev mailbox", () => {
     const worker = await startWorker({ databaseUrl: t.url, appUrl: APP_URL });
     try {
       expect(worker.smtpUrl).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+$/);
-      const owner = await signUp(t, "Owner");
-      const member = await signUp(t, "Member");
-      const project = await projects.createProject(t.db, userPrincipal(owner.id), { name: "Captured" });
-      await members.addMember(t.db, userPrincipal(owner.id), {
+      const owner = await createUser(t.db, "Owner");
+      const member = await createUser(t.db, "Member");
+      const project = await projects.createProject(t.db, owner.as, { name: "Captured" });
+      await members.addMember(t.db, owner.as, {
         projectId: project.id,
         email: member.email,
         roleIds: [],
       });
       const [message] = await waitFor("the captured e-mail", async () => {
-        const list = await devMailbox.listDevMailbox(t.db, userPrincipal(member.id), { open: false });
+        const list = await devMailbox.listDevMailbox(t.db, member.as, { open: false });
         return list.length > 0 ? list : null;
       });
       expect(message).toMatchObject({ to: [member.email], subject: "You were added to project Captured" });
-      expect(message?.text).toContain(`${APP_URL}/projects/${project.id}/about`);
-      expect(message?.html).toContain(`href="${APP_URL}/projects/${project.id}/about"`);
+      expect(message?.text).toContain(`${APP_URL}/projects/${project.id}\n`);
+      expect(message?.html).toContain(`href="${APP_URL}/projects/${project.id}"`);
     } finally {
       await worker.stop();
     }

@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { auth, dataLayers, graph, members, packages, projects, userPrincipal } from "@keyflow/core";
+import { dataLayers, graph, members, packages, projects } from "@keyflow/core";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
-import { waitFor } from "@keyflow/testing";
+import { createUser, waitFor } from "@keyflow/testing";
 import { type Receiver, startReceiver } from "@keyflow/testing/smtp";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Executor, JobResult } from "../src/executor/index";
@@ -46,15 +45,9 @@ afterAll(async () => {
 });
 
 test("e-mail goes out while every node-job slot is busy", async () => {
-  const signUp = (name: string) =>
-    auth.signUp(t.db, {
-      email: `${name}-${randomBytes(3).toString("hex")}@example.com`,
-      password: "correct horse battery",
-      name,
-    });
-  const owner = await signUp("owner");
-  const member = await signUp("member");
-  const as = userPrincipal(owner.id);
+  const owner = await createUser(t.db, "owner");
+  const member = await createUser(t.db, "member");
+  const as = owner.as;
   const project = await projects.createProject(t.db, as, { name: "Busy" });
   const node = await graph.createNode(t.db, as, { projectId: project.id, name: "slow", kind: "compute" });
   const [layer] = await dataLayers.listDataLayers(t.db, as, { projectId: project.id });

@@ -1,29 +1,25 @@
-import { randomBytes } from "node:crypto";
-import { auth, dataLayers, graph, jobs, packages, projects, userPrincipal } from "@keyflow/core";
+import { dataLayers, graph, jobs, type Principal, packages, projects } from "@keyflow/core";
 import { sql } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
-import { waitFor } from "@keyflow/testing";
+import { TASKS } from "@keyflow/schemas";
+import { createUser, waitFor } from "@keyflow/testing";
 import { makeWorkerUtils } from "graphile-worker";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type RunningWorker, startWorker } from "../src/index";
+import { queuedJobs } from "./queue";
 
 // Crash recovery (SPEC §6): a worker sweeps jobs a dead worker left behind when it starts, and
 // the `sweep_jobs` task (scheduled every minute) does it again. The SQL is tested in core.
 
 let t: TestDatabase;
 let worker: RunningWorker | undefined;
-let me: ReturnType<typeof userPrincipal>;
+let me: Principal;
 let layerId: number;
 let nodeId: number;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const owner = await auth.signUp(t.db, {
-    email: `o-${randomBytes(3).toString("hex")}@example.com`,
-    password: "correct horse battery",
-    name: "Owner",
-  });
-  me = userPrincipal(owner.id);
+  me = (await createUser(t.db, "Owner")).as;
   const projectId = (await projects.createProject(t.db, me, { name: "Crashed" })).id;
   const [main] = await dataLayers.listDataLayers(t.db, me, { projectId });
   layerId = main!.id;
@@ -69,7 +65,7 @@ test("the worker fails stale running jobs when it starts, and its sweep_jobs tas
   const later = await abandonedJob(400);
   const utils = await makeWorkerUtils({ pgPool: t.pool });
   try {
-    await utils.addJob("sweep_jobs", {}, { jobKey: "sweep_jobs" });
+    await utils.addJob(TASKS.sweepJobs, {}, { jobKey: TASKS.sweepJobs });
   } finally {
     await utils.release();
   }
@@ -77,9 +73,8 @@ test("the worker fails stale running jobs when it starts, and its sweep_jobs tas
   expect(await jobRow(later)).toEqual({ state: "failed", error: jobs.INTERRUPTED_ERROR });
   expect(await jobRow(fresh)).toEqual({ state: "running", error: null });
   // the task finished without error (a failed task would stay in graphile-worker's table)
-  await waitFor("the sweep_jobs job to be done", async () => {
-    const r = await sql<{ n: number }>`
-      select count(*)::int as n from graphile_worker.jobs where task_identifier = 'sweep_jobs'`.execute(t.db);
-    return r.rows[0]?.n === 0;
-  });
+  await waitFor(
+    "the sweep_jobs job to be done",
+    async () => (await queuedJobs(t.db, TASKS.sweepJobs)).length === 0,
+  );
 });

@@ -1,11 +1,10 @@
-import type { Db } from "@keyflow/db";
+import { type Db, sql } from "@keyflow/db";
 import {
   DATA_PLANE_PERMISSIONS,
   type NodePermission,
   type ProjectPermission,
   READ_PERMISSIONS,
 } from "@keyflow/schemas";
-import { sql } from "kysely";
 import { forbidden, notFound, unauthorized } from "./errors";
 import type { Principal } from "./principal";
 

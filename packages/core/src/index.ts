@@ -15,5 +15,6 @@ export * from "./principal";
 export * as projects from "./projects";
 export * as roles from "./roles";
 export * as secrets from "./secrets";
+export { addJob } from "./tasks";
 export * as usage from "./usage";
 export { parse, zodToCoreError } from "./validate";

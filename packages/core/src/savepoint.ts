@@ -1,6 +1,9 @@
-import { type Db, sql } from "@keyflow/db";
+import { type Database, type Db, sql, type Transaction } from "@keyflow/db";
 
 let counter = 0;
+
+/** Narrows a handle to a transaction (Kysely's own flag), for code that also accepts the pool. */
+export const isTransaction = (db: Db): db is Transaction<Database> => db.isTransaction;
 
 /**
  * Runs `fn` inside a savepoint of the surrounding transaction. An error in `fn` (a bad regex, a
@@ -8,12 +11,10 @@ let counter = 0;
  * usable. `keep: false` also undoes fn's effects on success, e.g. a `set local` it made.
  */
 export async function withSavepoint<T>(
-  trx: Db,
-  fn: (trx: Db) => Promise<T>,
+  trx: Transaction<Database>,
+  fn: (sp: Transaction<Database>) => Promise<T>,
   opts: { keep?: boolean } = {},
 ): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  // savepoints need one connection: outside a transaction, open one
-  if (!trx.isTransaction) return trx.transaction().execute((t) => withSavepoint(t, fn, opts));
   const name = sql.raw(`kf_sp_${++counter}`);
   await sql`savepoint ${name}`.execute(trx);
   try {

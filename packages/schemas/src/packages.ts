@@ -11,7 +11,7 @@ export const packageLabel = text().refine((s) => utf8Length(s) <= MAX_LABEL_BYTE
 export const packageFields = jsonObject(MAX_FIELDS_BYTES, "must be at most 256 KiB as JSON");
 
 /** A file of a new package, by the SHA-256 of bytes already stored (uploaded) in the blob store. */
-const packageFile = z.object({
+export const packageFile = z.object({
   name: filePath,
   contentHash: sha256Hex,
   type: text().max(50, "must be at most 50 characters").optional(),
@@ -38,15 +38,23 @@ export const searchPackagesInput = z.object({
 /** `nodeId`, when given (REST paths carry it), must be the package's node. */
 export const packageIdInput = z.object({ packageId: id, nodeId: id.optional() });
 
+/** One `{name, value}` of the RnDFlow list, checked as a whole so an error names the item ("fields.0: …"). */
+const rndflowField = z
+  .unknown()
+  .refine(
+    (f) => typeof f === "object" && f !== null && typeof (f as { name?: unknown }).name === "string",
+    "must be {name, value}",
+  )
+  .transform((f) => f as { name: string; value?: unknown })
+  .meta({ type: "object", properties: { name: { type: "string" }, value: {} }, required: ["name"] });
+
 /**
  * Package fields as the RnDFlow client sends them: an object, or its own `[{name, value}]` list
  * (a missing value is null). Shared by the REST data plane and the job executor's outputs.
  */
-export const rndflowFields = z.union([
-  z.record(z.string(), z.unknown()),
-  z
-    .array(z.object({ name: z.string(), value: z.unknown().optional() }), {
-      error: "must be an object or a list of {name, value}",
-    })
-    .transform((list) => Object.fromEntries(list.map((f) => [f.name, f.value ?? null]))),
-]);
+export const rndflowFields = z
+  // no transform inside the union: zod then reports the failing option's own issue ("0: …")
+  .union([z.record(z.string(), z.unknown()), z.array(rndflowField)])
+  .transform((v): Record<string, unknown> =>
+    Array.isArray(v) ? Object.fromEntries(v.map((f) => [f.name, f.value ?? null])) : v,
+  );

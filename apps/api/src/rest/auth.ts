@@ -1,4 +1,4 @@
-import { anonymous, type Principal } from "@keyflow/core";
+import type { Principal } from "@keyflow/core";
 import type { UsageOutcome } from "@keyflow/db";
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
@@ -33,9 +33,8 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
     const authorization = c.req.header("authorization");
     if (authorization === undefined) {
       const resHeaders = new Headers();
-      const { principal } = await sessionPrincipal(deps, c, resHeaders).catch(() => ({
-        principal: anonymous,
-      }));
+      // a database failure propagates (500, logged), never a signed-out visitor
+      const { principal } = await sessionPrincipal(deps, c, resHeaders);
       c.set("principal", principal);
       await next();
       for (const cookie of resHeaders.getSetCookie()) c.header("Set-Cookie", cookie, { append: true });

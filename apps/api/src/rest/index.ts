@@ -1,22 +1,23 @@
-import { Hono } from "hono";
+import { MAX_PACKAGE_FILE_BYTES } from "@keyflow/schemas";
 import { bodyLimit } from "hono/body-limit";
 import type { AppDeps } from "../deps";
 import type { Services } from "../services";
 import { restAuth } from "./auth";
-import type { RestEnv } from "./env";
+import { serveDocs } from "./docs";
 import { detail, restErrorHandler } from "./errors";
-import { MAX_JSON_BYTES } from "./input";
-import { openApiRoutes } from "./openapi";
+import { MAX_JSON_BYTES } from "./jsonBody";
+import { restRouter } from "./router";
 import { dataLayerRoutes } from "./routes/dataLayers";
-import { MAX_FILE_BYTES, objectRoutes } from "./routes/objects";
+import { objectRoutes } from "./routes/objects";
 import { packageRoutes } from "./routes/packages";
 
 /** The public REST data plane at /api (SPEC §5), compatible with the RnDFlow Python client. */
 export function createRestApi(deps: AppDeps, services: Services) {
-  const api = new Hono<RestEnv>();
+  // the base path is part of the routes, so the generated document lists /api/… paths
+  const api = restRouter().basePath("/api");
   api.onError(restErrorHandler);
   api.notFound((c) => detail(c, 404, "Not found"));
-  api.route("/", openApiRoutes());
+  serveDocs(api);
   // refuse oversized bodies while they stream in, before anything reads them
   api.use(
     "/projects/*",
@@ -24,7 +25,10 @@ export function createRestApi(deps: AppDeps, services: Services) {
   );
   api.use(
     "/uploads/*",
-    bodyLimit({ maxSize: MAX_FILE_BYTES, onError: (c) => detail(c, 413, "Files may be at most 50 MiB") }),
+    bodyLimit({
+      maxSize: MAX_PACKAGE_FILE_BYTES,
+      onError: (c) => detail(c, 413, `Files may be at most ${MAX_PACKAGE_FILE_BYTES / 1024 / 1024} MiB`),
+    }),
   );
   api.use("*", restAuth(deps, services));
   api.route("/", dataLayerRoutes(deps));

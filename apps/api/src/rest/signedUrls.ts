@@ -1,6 +1,9 @@
-import type { Keyring, Principal } from "@keyflow/core";
+import { apiKeys, forbidden, type Keyring, type Principal, unauthorized } from "@keyflow/core";
+import type { Db } from "@keyflow/db";
 
 const TTL_S = 600;
+
+type Action = "files" | "uploads";
 
 /** Who a signed URL was issued to: its key (so revocation ends it), its user, or a visitor. */
 export function subjectOf(p: Principal): string {
@@ -16,7 +19,7 @@ export function subjectOf(p: Principal): string {
 export function signUrl(
   keyring: Keyring,
   appUrl: string,
-  action: "files" | "uploads",
+  action: Action,
   hash: string,
   subject: string,
 ): string {
@@ -25,18 +28,21 @@ export function signUrl(
   return `${appUrl}/api/${action}/${hash}?s=${subject}&e=${exp}&sig=${sig}`;
 }
 
-export type SignedCheck = { ok: true; subject: string } | { ok: false; reason: string };
-
-export function checkSignedUrl(
+/**
+ * Refuses a signed URL that is malformed, tampered with or expired (403), or that was issued to a
+ * key which has since been revoked or has expired (401).
+ */
+export async function requireSignedUrl(
+  db: Db,
   keyring: Keyring,
-  action: "files" | "uploads",
+  action: Action,
   hash: string,
   q: { s?: string; e?: string; sig?: string },
-): SignedCheck {
-  if (!q.s || !q.e || !q.sig || !/^\d+$/.test(q.e))
-    return { ok: false, reason: "Missing or malformed signature" };
+): Promise<void> {
+  if (!q.s || !q.e || !q.sig || !/^\d+$/.test(q.e)) throw forbidden("Missing or malformed signature");
   if (!keyring.verifyMac("signed_url", `${action}:${hash}:${q.s}:${q.e}`, q.sig))
-    return { ok: false, reason: "Invalid signature" };
-  if (Number(q.e) < Date.now() / 1000) return { ok: false, reason: "This link has expired" };
-  return { ok: true, subject: q.s };
+    throw forbidden("Invalid signature");
+  if (Number(q.e) < Date.now() / 1000) throw forbidden("This link has expired");
+  if (q.s.startsWith("k") && !(await apiKeys.keyIsUsable(db, Number(q.s.slice(1)))))
+    throw unauthorized("API key revoked");
 }

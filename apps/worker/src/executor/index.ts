@@ -1,12 +1,6 @@
-export {
-  DEFAULT_LIMITS,
-  JOB_PATH,
-  JOB_USER,
-  type JobLimits,
-  LOG_LIMIT_BYTES,
-  type LocalExecutorOptions,
-  LocalProcessExecutor,
-  readOutputs,
-} from "./local";
+export { readOutputs } from "./layout";
+export { type LocalExecutorOptions, LocalProcessExecutor } from "./local";
 export { LogCollector, maskBytes } from "./log";
+export { DEFAULT_LIMITS, JOB_PATH, type JobLimits, LOG_LIMIT_BYTES } from "./supervise";
 export type { Executor, JobFile, JobOutput, JobResult, JobSpec } from "./types";
+export { JOB_USER } from "./user";

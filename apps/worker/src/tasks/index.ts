@@ -1,4 +1,5 @@
-import type { TaskList } from "graphile-worker";
+import { TASKS, type TaskName } from "@keyflow/schemas";
+import type { Task } from "graphile-worker";
 import { type RollupUsageDeps, rollupUsage } from "./rollup_usage";
 import { type RunNodeJobDeps, runNodeJob } from "./run_node_job";
 import { type SendEmailDeps, sendEmail } from "./send_email";
@@ -6,12 +7,12 @@ import { type SweepJobsDeps, sweepJobs } from "./sweep_jobs";
 
 export type TaskDeps = SendEmailDeps & RollupUsageDeps & RunNodeJobDeps & SweepJobsDeps;
 
-/** Every task the worker runs, keyed by the name jobs are queued under. */
-export function taskList(deps: TaskDeps): TaskList {
+/** Every task the worker runs, keyed by the name jobs are queued under (a missing one fails to compile). */
+export function taskList(deps: TaskDeps): { [K in TaskName]: Task<K> } {
   return {
-    send_email: sendEmail(deps),
-    rollup_usage: rollupUsage(deps),
-    run_node_job: runNodeJob(deps),
-    sweep_jobs: sweepJobs(deps),
+    [TASKS.sendEmail]: sendEmail(deps),
+    [TASKS.rollupUsage]: rollupUsage(deps),
+    [TASKS.runNodeJob]: runNodeJob(deps),
+    [TASKS.sweepJobs]: sweepJobs(deps),
   };
 }

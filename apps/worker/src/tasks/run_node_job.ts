@@ -1,14 +1,9 @@
-import { jobs, type Keyring, secrets } from "@keyflow/core";
+import { jobs, type Keyring } from "@keyflow/core";
 import type { Db } from "@keyflow/db";
-import type { Task } from "graphile-worker";
+import { secretEnvName, TASKS } from "@keyflow/schemas";
+import { defineTask } from "../defineTask";
 import type { Executor, JobResult, JobSpec } from "../executor/index";
 import { logger } from "../logger";
-
-export type SecretValues = (
-  db: Db,
-  keyring: Keyring,
-  nodeId: number,
-) => Promise<{ name: string; value: string }[]>;
 
 export interface RunNodeJobDeps {
   db: Db;
@@ -17,26 +12,6 @@ export interface RunNodeJobDeps {
   executor: Executor;
   /** Decrypts the node's granted secrets; without it a node with secrets cannot run. */
   keyring?: Keyring;
-  /** The granted secrets' values; default core's (a seam for tests). */
-  secretValues?: SecretValues;
-}
-
-/** The secrets a node may read, as core decrypts them. */
-async function hasGrantedSecrets(db: Db, nodeId: number): Promise<boolean> {
-  const row = await db
-    .selectFrom("secret_nodes")
-    .select("secret_id")
-    .where("node_id", "=", nodeId)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-const grantedSecrets: SecretValues = (db, keyring, nodeId) =>
-  secrets.secretValuesForNode(db, keyring, nodeId);
-
-function jobIdOf(payload: unknown): number | null {
-  const id = (payload as { jobId?: unknown } | null)?.jobId;
-  return typeof id === "number" && Number.isInteger(id) && id > 0 ? id : null;
 }
 
 /**
@@ -45,13 +20,8 @@ function jobIdOf(payload: unknown): number | null {
  * the row no longer `queued` and does nothing. The outcome is always written to the jobs row;
  * the task itself never throws, since a failed job is final (the user re-runs it).
  */
-export function runNodeJob(deps: RunNodeJobDeps): Task {
-  return async (payload, helpers) => {
-    const jobId = jobIdOf(payload);
-    if (jobId === null) {
-      logger.error("run_node_job: malformed payload, job dropped");
-      return;
-    }
+export function runNodeJob(deps: RunNodeJobDeps) {
+  return defineTask(TASKS.runNodeJob, async ({ jobId }, helpers) => {
     const job = await jobs.claimJob(deps.db, jobId);
     if (!job) {
       logger.info({ jobId }, "run_node_job: job gone or already claimed, nothing to do");
@@ -94,7 +64,7 @@ export function runNodeJob(deps: RunNodeJobDeps): Task {
         })
         .catch(() => {});
     }
-  };
+  });
 }
 
 async function execute(deps: RunNodeJobDeps, job: jobs.JobRow, signal: AbortSignal): Promise<jobs.JobFinish> {
@@ -111,18 +81,17 @@ async function execute(deps: RunNodeJobDeps, job: jobs.JobRow, signal: AbortSign
   if (node.kind !== "compute" || !node.runtime || !node.entry)
     return fail("the node has no runtime or entry file (it is not a compute node)");
 
-  let granted: { name: string; value: string }[] = [];
+  let granted: jobs.JobSecret[] | null;
   try {
-    if (deps.keyring) granted = await (deps.secretValues ?? grantedSecrets)(deps.db, deps.keyring, node.id);
-    // never run a job silently without the secrets it was granted
-    else if (await hasGrantedSecrets(deps.db, node.id))
-      return fail("this worker was started without KEYFLOW_SECRET, so it cannot give the node its secrets");
+    granted = await jobs.secretsForJob(deps.db, deps.keyring, node.id);
   } catch (e) {
     logger.error({ jobId: job.id, err: (e as Error).message }, "run_node_job: secrets unavailable");
     return fail("the node's secrets cannot be decrypted by this worker");
   }
+  if (!granted)
+    return fail("this worker was started without KEYFLOW_SECRET, so it cannot give the node its secrets");
   const env: Record<string, string> = { RNDFLOW_API_SERVER: deps.appUrl, RNDFLOW_REFRESH_TOKEN: "" };
-  for (const s of granted) env[secrets.secretEnvName(s.name)] = s.value;
+  for (const s of granted) env[secretEnvName(s.name)] = s.value;
 
   const spec: JobSpec = {
     jobId: job.id,

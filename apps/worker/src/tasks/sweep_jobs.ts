@@ -1,6 +1,7 @@
 import { jobs } from "@keyflow/core";
 import type { Db } from "@keyflow/db";
-import type { Task } from "graphile-worker";
+import { TASKS } from "@keyflow/schemas";
+import { defineTask } from "../defineTask";
 import { logger } from "../logger";
 
 export interface SweepJobsDeps {
@@ -11,7 +12,7 @@ export interface SweepJobsDeps {
  * The crontab line that runs the sweep every minute (once across workers, like the usage rollup;
  * the job key keeps at most one waiting).
  */
-export const SWEEP_JOBS_CRON = "* * * * * sweep_jobs ?jobKey=sweep_jobs";
+export const SWEEP_JOBS_CRON = `* * * * * ${TASKS.sweepJobs} ?jobKey=${TASKS.sweepJobs}`;
 
 /**
  * Marks node jobs no worker will finish as `failed` (see core's `sweepStaleJobs`) and logs what
@@ -33,8 +34,8 @@ export async function sweepJobsOnce(db: Db, when: string): Promise<jobs.SweepRes
 }
 
 /** `sweep_jobs`: the every-minute crash recovery for node jobs (SPEC §6 job states). */
-export function sweepJobs(deps: SweepJobsDeps): Task {
-  return async () => {
+export function sweepJobs(deps: SweepJobsDeps) {
+  return defineTask(TASKS.sweepJobs, async () => {
     await sweepJobsOnce(deps.db, "cron");
-  };
+  });
 }

@@ -40,9 +40,7 @@ async function fieldWithTemplate(db: Db, principal: Principal, fieldId: number) 
     .where("id", "=", fieldId)
     .executeTakeFirst();
   if (!field) throw notFound("Field");
-  const { template } = await manageTemplate(db, principal, field.template_id).catch((e) => {
-    throw e?.code === "NOT_FOUND" ? notFound("Field") : e;
-  });
+  const { template } = await manageTemplate(db, principal, field.template_id, "Field");
   return { field, template };
 }
 

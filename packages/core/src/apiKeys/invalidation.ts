@@ -1,4 +1,4 @@
-import { type Db, sql } from "@keyflow/db";
+import { type Database, sql, type Transaction } from "@keyflow/db";
 
 /** Which cached key verifications became stale. */
 export type KeyScope = { keyIds: number[] } | { projectId: number } | { userId: number };
@@ -18,7 +18,7 @@ export function onKeysChanged(listener: Listener): () => void {
  * Announces that keys changed: NOTIFY (delivered to every API process on commit, never on rollback)
  * plus, for this process, immediately. Call inside the transaction of the change.
  */
-export async function keysChanged(db: Db, scope: KeyScope): Promise<void> {
-  await sql`select pg_notify(${KEY_CHANNEL}, ${JSON.stringify(scope)})`.execute(db);
+export async function keysChanged(trx: Transaction<Database>, scope: KeyScope): Promise<void> {
+  await sql`select pg_notify(${KEY_CHANNEL}, ${JSON.stringify(scope)})`.execute(trx);
   for (const l of listeners) l(scope);
 }

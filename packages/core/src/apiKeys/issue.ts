@@ -1,4 +1,4 @@
-import { type Db, sql } from "@keyflow/db";
+import { type Database, sql, type Transaction } from "@keyflow/db";
 import { generateToken, hashToken, type Keyring, tokenStart } from "../crypto";
 import { conflict, isUniqueViolation } from "../errors";
 
@@ -9,8 +9,13 @@ export const tokenAad = (keyId: number) => `api_keys:${keyId}`;
  * The holder's personal layer for this template: reused on re-approval (their packages stay),
  * created on first approval.
  */
-async function personalLayer(db: Db, projectId: number, userId: number, templateId: number) {
-  const previous = await db
+async function personalLayer(
+  trx: Transaction<Database>,
+  projectId: number,
+  userId: number,
+  templateId: number,
+) {
+  const previous = await trx
     .selectFrom("api_keys as k")
     .innerJoin("data_layers as l", "l.id", "k.data_layer_id")
     .select("l.id")
@@ -19,7 +24,7 @@ async function personalLayer(db: Db, projectId: number, userId: number, template
     .orderBy("k.id", "desc")
     .executeTakeFirst();
   if (previous) return previous.id;
-  const names = await db
+  const names = await trx
     .selectFrom("users")
     .select("users.name as user")
     .where("users.id", "=", userId)
@@ -27,7 +32,7 @@ async function personalLayer(db: Db, projectId: number, userId: number, template
       eb.selectFrom("api_key_templates").select("name").where("id", "=", templateId).as("template"),
     )
     .executeTakeFirstOrThrow();
-  const layer = await db
+  const layer = await trx
     .insertInto("data_layers")
     .values({
       project_id: projectId,
@@ -42,12 +47,12 @@ async function personalLayer(db: Db, projectId: number, userId: number, template
 
 /** Issues a key inside the approval transaction; the token is stored hashed and encrypted, never plain. */
 export async function issueKey(
-  db: Db,
+  trx: Transaction<Database>,
   keyring: Keyring,
   req: { requestId: number; templateId: number; userId: number; projectId: number },
 ) {
   // an expired key still holds the one-active-key slot: retire it
-  await db
+  await trx
     .updateTable("api_keys")
     .set({ revoked_at: new Date(), revoke_reason: "expired" })
     .where("user_id", "=", req.userId)
@@ -55,17 +60,17 @@ export async function issueKey(
     .where("revoked_at", "is", null)
     .where("expires_at", "<=", new Date())
     .execute();
-  const template = await db
+  const template = await trx
     .selectFrom("api_key_templates")
     .select("key_ttl_days")
     .where("id", "=", req.templateId)
     .executeTakeFirstOrThrow();
-  const dataLayerId = await personalLayer(db, req.projectId, req.userId, req.templateId);
-  const { rows } = await sql<{ id: number }>`select nextval('api_keys_id_seq')::int as id`.execute(db);
+  const dataLayerId = await personalLayer(trx, req.projectId, req.userId, req.templateId);
+  const { rows } = await sql<{ id: number }>`select nextval('api_keys_id_seq')::int as id`.execute(trx);
   const id = rows[0]!.id;
   const token = generateToken();
   try {
-    return await db
+    return await trx
       .insertInto("api_keys")
       .values({
         id,

@@ -1,15 +1,15 @@
-import { type Db, sql } from "@keyflow/db";
+import { type Database, type Db, sql, type Transaction } from "@keyflow/db";
 import { keyIdInput } from "@keyflow/schemas";
 import type { z } from "zod";
-import { resolveAccess } from "../access";
+import { loadAccess } from "../access";
 import { recordAudit } from "../audit";
 import type { Keyring } from "../crypto";
 import { conflict, notFound } from "../errors";
 import { enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
+import { keysChanged } from "./invalidation";
 import { tokenAad } from "./issue";
-import { revokeKeys } from "./templates";
 
 export type KeyState = "active" | "revoked" | "expired";
 
@@ -127,11 +127,7 @@ export async function revokeKey(db: Db, principal: Principal, input: z.input<typ
     .executeTakeFirst();
   if (!key) throw notFound("API key");
   const isHolder = key.user_id === userId;
-  if (!isHolder) {
-    const access = await resolveAccess(db, principal, key.project_id);
-    if (!access?.has("project_view")) throw notFound("API key");
-    access.require("project_manage");
-  }
+  if (!isHolder) (await loadAccess(db, principal, key.project_id, "API key")).require("project_manage");
   if (key.revoked_at) throw conflict("This key is already revoked");
   await db.transaction().execute(async (trx) => {
     const revoked = await revokeKeys(trx, userId, isHolder ? "revoked by holder" : "revoked by owner", {
@@ -155,6 +151,36 @@ export async function revokeKey(db: Db, principal: Principal, input: z.input<typ
     }
   });
   return { id: key.id, state: "revoked" as const };
+}
+
+export interface KeyFilter {
+  keyIds?: number[];
+  templateId?: number;
+  projectId?: number;
+  userId?: number;
+}
+
+/**
+ * Revokes the active keys matching every given filter, tells every key cache, returns them. Inside
+ * the caller's transaction, so the caches hear of it on commit, together with its audit entry.
+ */
+export async function revokeKeys(
+  trx: Transaction<Database>,
+  actorId: number | null,
+  reason: string,
+  filter: KeyFilter,
+) {
+  let q = trx
+    .updateTable("api_keys")
+    .set({ revoked_at: new Date(), revoked_by: actorId, revoke_reason: reason })
+    .where("revoked_at", "is", null);
+  if (filter.keyIds) q = q.where("id", "in", filter.keyIds.length > 0 ? filter.keyIds : [-1]);
+  if (filter.templateId !== undefined) q = q.where("template_id", "=", filter.templateId);
+  if (filter.projectId !== undefined) q = q.where("project_id", "=", filter.projectId);
+  if (filter.userId !== undefined) q = q.where("user_id", "=", filter.userId);
+  const keys = await q.returning(["id", "user_id", "project_id", "template_id"]).execute();
+  if (keys.length > 0) await keysChanged(trx, { keyIds: keys.map((k) => k.id) });
+  return keys;
 }
 
 /** Everything the REST data plane needs to authenticate a key, looked up by token hash only. */

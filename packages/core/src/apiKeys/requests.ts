@@ -263,10 +263,7 @@ async function managedRequest(db: Db, principal: Principal, requestId: number) {
     .where("k.id", "=", requestId)
     .executeTakeFirst();
   if (!r) throw notFound("Request");
-  const access = await loadAccess(db, principal, r.project_id).catch(() => {
-    throw notFound("Request");
-  });
-  access.require("project_manage");
+  (await loadAccess(db, principal, r.project_id, "Request")).require("project_manage");
   return r;
 }
 

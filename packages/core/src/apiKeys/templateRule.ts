@@ -1,11 +1,11 @@
-import { type Db, sql } from "@keyflow/db";
+import { type Database, type Db, sql, type Transaction } from "@keyflow/db";
 import { badRequest } from "../errors";
 
 /**
  * SPEC §2: a template's role must hold project_view unless the project's public role does.
  * Run inside the transaction of any change that could break it; a violation rolls the change back.
  */
-export async function assertTemplateRoles(db: Db, projectId: number): Promise<void> {
+export async function assertTemplateRoles(trx: Transaction<Database>, projectId: number): Promise<void> {
   const r = await sql<{ name: string }>`
     select t.name from api_key_templates t
     join roles r on r.id = t.role_id
@@ -14,7 +14,7 @@ export async function assertTemplateRoles(db: Db, projectId: number): Promise<vo
       and not exists (
         select 1 from roles pr where pr.project_id = ${projectId} and pr.is_public
           and 'project_view' = any(pr.permissions))
-    order by t.name`.execute(db);
+    order by t.name`.execute(trx);
   if (r.rows.length > 0) {
     const names = r.rows.map((t) => `"${t.name}"`).join(", ");
     throw badRequest(

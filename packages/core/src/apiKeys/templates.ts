@@ -15,6 +15,7 @@ import { enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 import { keysChanged } from "./invalidation";
+import { revokeKeys } from "./keys";
 import { assertTemplateRoles } from "./templateRule";
 
 /** The fields the RnDFlow client's get_server(prefix) reads, suggested on every new template. */
@@ -47,23 +48,29 @@ export interface TemplateView {
   warnings: string[];
 }
 
-/** A live template and the caller's access to its project; NOT_FOUND when the project is not visible. */
-export async function templateWithAccess(db: Db, principal: Principal, templateId: number) {
+/**
+ * A live template and the caller's access to its project; "<what> not found" when the template is
+ * missing or its project invisible (`what` names the object the caller asked for, e.g. "Field").
+ */
+export async function templateWithAccess(
+  db: Db,
+  principal: Principal,
+  templateId: number,
+  what = "API key template",
+) {
   const template = await db
     .selectFrom("api_key_templates")
     .selectAll()
     .where("id", "=", templateId)
     .where("deleted_at", "is", null)
     .executeTakeFirst();
-  if (!template) throw notFound("API key template");
-  const access = await loadAccess(db, principal, template.project_id).catch(() => {
-    throw notFound("API key template");
-  });
+  if (!template) throw notFound(what);
+  const access = await loadAccess(db, principal, template.project_id, what);
   return { template, access };
 }
 
-export async function manageTemplate(db: Db, principal: Principal, templateId: number) {
-  const found = await templateWithAccess(db, principal, templateId);
+export async function manageTemplate(db: Db, principal: Principal, templateId: number, what?: string) {
+  const found = await templateWithAccess(db, principal, templateId, what);
   found.access.require("project_manage");
   return found;
 }
@@ -309,26 +316,4 @@ export async function deleteTemplate(db: Db, principal: Principal, input: z.inpu
     });
   });
   return { id: template.id };
-}
-
-export interface KeyFilter {
-  keyIds?: number[];
-  templateId?: number;
-  projectId?: number;
-  userId?: number;
-}
-
-/** Revokes the active keys matching every given filter, tells every key cache, returns them. */
-export async function revokeKeys(db: Db, actorId: number | null, reason: string, filter: KeyFilter) {
-  let q = db
-    .updateTable("api_keys")
-    .set({ revoked_at: new Date(), revoked_by: actorId, revoke_reason: reason })
-    .where("revoked_at", "is", null);
-  if (filter.keyIds) q = q.where("id", "in", filter.keyIds.length > 0 ? filter.keyIds : [-1]);
-  if (filter.templateId !== undefined) q = q.where("template_id", "=", filter.templateId);
-  if (filter.projectId !== undefined) q = q.where("project_id", "=", filter.projectId);
-  if (filter.userId !== undefined) q = q.where("user_id", "=", filter.userId);
-  const keys = await q.returning(["id", "user_id", "project_id", "template_id"]).execute();
-  if (keys.length > 0) await keysChanged(db, { keyIds: keys.map((k) => k.id) });
-  return keys;
 }

@@ -1,6 +1,9 @@
 import type { Db } from "@keyflow/db";
+import { auditListInput } from "@keyflow/schemas";
+import type { z } from "zod";
 import { loadAccess } from "../access";
 import type { Principal } from "../principal";
+import { parse } from "../validate";
 
 export interface AuditEntry {
   projectId: number | null;
@@ -27,10 +30,9 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
 const PAGE_SIZE = 50;
 
 /** The project's audit log, newest first; owners only (`project_manage`). */
-export async function listAudit(db: Db, principal: Principal, input: { projectId: number; page?: number }) {
-  const access = await loadAccess(db, principal, input.projectId);
-  access.require("project_manage");
-  const page = Math.max(1, input.page ?? 1);
+export async function listAudit(db: Db, principal: Principal, input: z.input<typeof auditListInput>) {
+  const { projectId, page = 1 } = parse(auditListInput, input);
+  (await loadAccess(db, principal, projectId)).require("project_manage");
   const rows = await db
     .selectFrom("audit_log as a")
     .leftJoin("users as u", "u.id", "a.actor_id")
@@ -44,7 +46,7 @@ export async function listAudit(db: Db, principal: Principal, input: { projectId
       "u.name as actor_name",
       "u.email as actor_email",
     ])
-    .where("a.project_id", "=", input.projectId)
+    .where("a.project_id", "=", projectId)
     .orderBy("a.id", "desc")
     .limit(PAGE_SIZE + 1)
     .offset((page - 1) * PAGE_SIZE)

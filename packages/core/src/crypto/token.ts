@@ -1,44 +1,45 @@
 import { createHash, randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
+import { API_KEY_PREFIX, TOKEN_ALPHABET, TOKEN_BODY_LENGTH, TOKEN_CHECK_LENGTH } from "@keyflow/schemas";
 
-// SPEC §7: kf_ + 40 base62 CSPRNG characters (≈238 bits) + CRC32 of those 40 in base62, padded to 6.
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const PREFIX = "kf_";
-const BODY_LENGTH = 40;
-const CHECK_LENGTH = 6;
-export const TOKEN_LENGTH = PREFIX.length + BODY_LENGTH + CHECK_LENGTH;
-const SHAPE = new RegExp(`^${PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECK_LENGTH}}$`);
+// The format itself (SPEC §7) is declared in @keyflow/schemas/token.ts; this file makes and checks tokens.
 
-function base62(n: number, width: number): string {
+const BASE = TOKEN_ALPHABET.length;
+/** The largest multiple of the alphabet size a byte can hold: bytes from it on would bias the draw. */
+const BYTE_LIMIT = 256 - (256 % BASE);
+
+function encode(n: number, width: number): string {
   let out = "";
   let rest = n;
   do {
-    out = ALPHABET[rest % 62] + out;
-    rest = Math.floor(rest / 62);
+    out = TOKEN_ALPHABET[rest % BASE] + out;
+    rest = Math.floor(rest / BASE);
   } while (rest > 0);
-  return out.padStart(width, "0");
+  return out.padStart(width, TOKEN_ALPHABET[0]);
 }
 
 function checksum(body: string): string {
-  return base62(crc32(body) >>> 0, CHECK_LENGTH);
+  return encode(crc32(body) >>> 0, TOKEN_CHECK_LENGTH);
 }
 
-/** A new token. Bytes ≥ 248 are discarded so every character is uniformly distributed. */
-export function generateToken(): string {
+/** A new token (an API key unless another prefix is given); every character is uniformly drawn. */
+export function generateToken(prefix: string = API_KEY_PREFIX): string {
   let body = "";
-  while (body.length < BODY_LENGTH) {
-    for (const byte of randomBytes(BODY_LENGTH)) {
-      if (byte < 248 && body.length < BODY_LENGTH) body += ALPHABET[byte % 62];
+  while (body.length < TOKEN_BODY_LENGTH) {
+    for (const byte of randomBytes(TOKEN_BODY_LENGTH)) {
+      if (byte < BYTE_LIMIT && body.length < TOKEN_BODY_LENGTH) body += TOKEN_ALPHABET[byte % BASE];
     }
   }
-  return PREFIX + body + checksum(body);
+  return prefix + body + checksum(body);
 }
 
-/** Shape and checksum only: rejects typos and junk without a database lookup. */
-export function isWellFormedToken(token: string): boolean {
-  if (!SHAPE.test(token)) return false;
-  const body = token.slice(PREFIX.length, PREFIX.length + BODY_LENGTH);
-  return token.slice(PREFIX.length + BODY_LENGTH) === checksum(body);
+/** Prefix, length, alphabet and checksum only: rejects typos and junk without a database lookup. */
+export function isWellFormedToken(token: string, prefix: string = API_KEY_PREFIX): boolean {
+  if (!token.startsWith(prefix) || token.length !== prefix.length + TOKEN_BODY_LENGTH + TOKEN_CHECK_LENGTH)
+    return false;
+  const rest = token.slice(prefix.length);
+  if (![...rest].every((c) => TOKEN_ALPHABET.includes(c))) return false;
+  return rest.slice(TOKEN_BODY_LENGTH) === checksum(rest.slice(0, TOKEN_BODY_LENGTH));
 }
 
 /** The lookup key stored in the database; plain tokens are never compared or stored. */
@@ -46,5 +47,6 @@ export function hashToken(token: string): Buffer {
   return createHash("sha256").update(token).digest();
 }
 
-/** What the UI may show to tell keys apart: "kf_AbC1…". */
-export const tokenStart = (token: string) => token.slice(0, PREFIX.length + 4);
+/** What the UI may show to tell keys apart: the prefix and 4 characters, "kf_AbC1". */
+export const tokenStart = (token: string, prefix: string = API_KEY_PREFIX) =>
+  token.slice(0, prefix.length + 4);

@@ -6,7 +6,6 @@ import { recordAudit } from "../audit";
 import { conflict, forbidden, notFound } from "../errors";
 import { blobsOfPackages, pgBlobStore } from "../packages/blobStore";
 import { type Principal, requireUser } from "../principal";
-import { loadAccessAs } from "../scoped";
 import { parse } from "../validate";
 
 export interface LayerRow {
@@ -62,14 +61,16 @@ export async function visibleLayers(db: Db, access: Access): Promise<(LayerRow &
 }
 
 /**
- * A layer of the access's project the caller may read (else NOT_FOUND, as if missing) and, for
- * `write`, write (else FORBIDDEN: they can see it, so saying so leaks nothing).
+ * A layer of the access's project the caller may read (else "<what> not found", as if missing:
+ * `what` names the object the caller asked for, e.g. a job in that layer) and, for `write`, write
+ * (else FORBIDDEN: they can see it, so saying so leaks nothing).
  */
 export async function requireLayer(
   db: Db,
   access: Access,
   dataLayerId: number,
   mode: "read" | "write",
+  what = "Data layer",
 ): Promise<LayerRow> {
   const layer = await db
     .selectFrom("data_layers")
@@ -77,7 +78,7 @@ export async function requireLayer(
     .where("id", "=", dataLayerId)
     .executeTakeFirst();
   const rights = layer ? layerRights(access, layer) : { read: false, write: false };
-  if (!layer || !rights.read) throw notFound("Data layer");
+  if (!layer || !rights.read) throw notFound(what);
   if (mode === "write" && !rights.write) throw forbidden("This data layer is read-only for you");
   return layer;
 }
@@ -200,7 +201,7 @@ export async function deleteDataLayer(db: Db, principal: Principal, input: z.inp
     .where("id", "=", dataLayerId)
     .executeTakeFirst();
   if (!found) throw notFound("Data layer");
-  const access = await loadAccessAs(db, principal, found.project_id, "Data layer");
+  const access = await loadAccess(db, principal, found.project_id, "Data layer");
   const layer = await requireLayer(db, access, dataLayerId, "read");
   if (layer.kind === "shared") access.require("project_manage");
   else if (layer.owner_id !== userId) throw forbidden("Only its owner may delete a personal data layer");

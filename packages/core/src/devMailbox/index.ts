@@ -1,6 +1,8 @@
 import { type Db, sql } from "@keyflow/db";
 import { type Principal, requireUser } from "../principal";
 
+export { type CapturedMail, DEV_MAILBOX_KEEP, storeCapturedMail } from "./capture";
+
 export interface DevMailboxMessage {
   id: number;
   from: string;

@@ -1,18 +1,18 @@
 import { type Db, type JobState, type JobsTable, type Selectable, sql } from "@keyflow/db";
 import { jobIdInput, listJobsInput } from "@keyflow/schemas";
 import type { z } from "zod";
-import { loadNodeAccess } from "../access";
+import { loadAccess, loadNodeAccess } from "../access";
 import { requireLayer, visibleLayers } from "../dataLayers";
 import { CoreError, notFound } from "../errors";
 import { pgBlobStore } from "../packages/blobStore";
 import { insertPackage, type PackageFileRef } from "../packages/propagate";
 import type { Principal } from "../principal";
 import { withSavepoint } from "../savepoint";
-import { loadAccessAs } from "../scoped";
 import { parse } from "../validate";
 import { jobOutputsSchema } from "./outputs";
 
 export { JOB_LIMIT_ERROR, MAX_ACTIVE_JOBS_PER_PROJECT, queueJob } from "./queue";
+export { type JobSecret, secretsForJob } from "./run";
 export {
   INTERRUPTED_ERROR,
   LOST_AFTER_S,
@@ -121,10 +121,8 @@ export async function getJob(
   const { jobId } = parse(jobIdInput, input);
   const job = await db.selectFrom("jobs").selectAll().where("id", "=", jobId).executeTakeFirst();
   if (!job) throw notFound("Job");
-  const access = await loadAccessAs(db, principal, job.project_id, "Job");
-  await requireLayer(db, access, job.data_layer_id, "read").catch(() => {
-    throw notFound("Job");
-  });
+  const access = await loadAccess(db, principal, job.project_id, "Job");
+  await requireLayer(db, access, job.data_layer_id, "read", "Job");
   access.requireOnNode("code_view", job.node_id);
   return { ...jobView(job), log: job.log, logTruncated: job.log_truncated };
 }

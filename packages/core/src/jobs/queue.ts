@@ -1,4 +1,6 @@
-import { type Db, sql } from "@keyflow/db";
+import type { Database, Transaction } from "@keyflow/db";
+import { TASKS } from "@keyflow/schemas";
+import { addJob } from "../tasks";
 
 /**
  * Unfinished (queued + running) jobs a project may have. A package arriving beyond it still gets
@@ -22,7 +24,7 @@ export interface QueuedJob {
  * Returns null when the node is switched off in the package's layer or the job already exists.
  */
 export async function queueJob(
-  trx: Db,
+  trx: Transaction<Database>,
   pkg: { id: number; project_id: number; data_layer_id: number },
   nodeId: number,
   limit = MAX_ACTIVE_JOBS_PER_PROJECT,
@@ -58,8 +60,7 @@ export async function queueJob(
     .executeTakeFirst();
   if (!job) return null;
   if (job.state === "queued") {
-    await sql`select graphile_worker.add_job('run_node_job', json_build_object('jobId', ${job.id}::int),
-      max_attempts => 1, job_key => ${`job:${job.id}`})`.execute(trx);
+    await addJob(trx, TASKS.runNodeJob, { jobId: job.id }, { jobKey: `job:${job.id}` });
   }
   return { id: job.id, state: job.state as QueuedJob["state"] };
 }

@@ -1,5 +1,7 @@
-import { type Db, sql } from "@keyflow/db";
-import type { EmailTemplateName, EmailTemplates } from "./templates";
+import type { Database, Transaction } from "@keyflow/db";
+import { TASKS } from "@keyflow/schemas";
+import { addJob } from "../tasks";
+import { type EmailTemplateName, type EmailTemplates, renderers } from "./templates";
 
 export { escapeHtml, type RenderedEmail, subjectText } from "./render";
 export { type EmailTemplateName, type EmailTemplates, renderEmail } from "./templates";
@@ -15,21 +17,24 @@ export interface SendEmailPayload<K extends EmailTemplateName = EmailTemplateNam
  * change that causes it: the job becomes visible only on commit and vanishes on rollback.
  */
 export async function enqueueEmail<K extends EmailTemplateName>(
-  db: Db,
+  trx: Transaction<Database>,
   payload: SendEmailPayload<K>,
 ): Promise<void> {
-  await sql`select graphile_worker.add_job('send_email', ${JSON.stringify(payload)}::json, max_attempts => 10)`.execute(
-    db,
-  );
+  await addJob(trx, TASKS.sendEmail, payload);
 }
 
 /** Queues an e-mail to a user by id (no-op for a deleted user). */
 export async function enqueueEmailToUser<K extends EmailTemplateName>(
-  db: Db,
+  trx: Transaction<Database>,
   userId: number,
   template: K,
   data: EmailTemplates[K],
 ): Promise<void> {
-  const user = await db.selectFrom("users").select("email").where("id", "=", userId).executeTakeFirst();
-  if (user) await enqueueEmail(db, { to: user.email, template, data });
+  const user = await trx.selectFrom("users").select("email").where("id", "=", userId).executeTakeFirst();
+  if (user) await enqueueEmail(trx, { to: user.email, template, data });
+}
+
+/** A queued e-mail names a template this version can render (an older or newer one may not). */
+export function isEmailTemplate(name: string): name is EmailTemplateName {
+  return Object.hasOwn(renderers, name);
 }

@@ -1,3 +1,4 @@
+import { type ProjectSection, webPaths, webUrl } from "@keyflow/schemas";
 import { layout, type RenderedEmail, subjectText } from "./render";
 
 /**
@@ -24,8 +25,9 @@ export type EmailTemplateName = keyof EmailTemplates;
 
 type Renderers = { [K in EmailTemplateName]: (data: EmailTemplates[K], appUrl: string) => RenderedEmail };
 
-const projectUrl = (appUrl: string, projectId: number, section = "about") =>
-  `${appUrl.replace(/\/$/, "")}/projects/${projectId}/${section}`;
+/** A page of the project in the web app; the path comes from the web app's own route table. */
+const projectUrl = (appUrl: string, projectId: number, section: ProjectSection = "about") =>
+  webUrl(appUrl, webPaths.project(projectId, section));
 
 export const renderers: Renderers = {
   member_added: (d, appUrl) =>
@@ -44,7 +46,7 @@ export const renderers: Renderers = {
         `${d.requesterName} (${d.requesterEmail}) asks for an API key "${d.templateName}" in your project "${d.projectName}".`,
         d.message ? `Their message:\n${d.message}` : "They left no message.",
       ],
-      link: { url: projectUrl(appUrl, d.projectId, "api-keys"), label: "Review requests" },
+      link: { url: projectUrl(appUrl, d.projectId, "apiKeys"), label: "Review requests" },
     }),
   key_approved: (d, appUrl) =>
     layout({

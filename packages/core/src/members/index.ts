@@ -1,8 +1,8 @@
-import { type Db, sql } from "@keyflow/db";
+import { type Database, type Db, sql, type Transaction } from "@keyflow/db";
 import { addMemberInput, projectIdInput, removeMemberInput, setMemberRolesInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess } from "../access";
-import { revokeKeys } from "../apiKeys/templates";
+import { revokeKeys } from "../apiKeys/keys";
 import { recordAudit } from "../audit";
 import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
 import { enqueueEmail } from "../mail";
@@ -63,14 +63,14 @@ async function checkRoles(db: Db, projectId: number, roleIds: number[]) {
   return { ids: unique, roles };
 }
 
-async function writeRoles(db: Db, projectId: number, userId: number, roleIds: number[]) {
-  await db
+async function writeRoles(trx: Transaction<Database>, projectId: number, userId: number, roleIds: number[]) {
+  await trx
     .deleteFrom("member_roles")
     .where("project_id", "=", projectId)
     .where("user_id", "=", userId)
     .execute();
   if (roleIds.length > 0) {
-    await db
+    await trx
       .insertInto("member_roles")
       .values(roleIds.map((role_id) => ({ project_id: projectId, user_id: userId, role_id })))
       .execute();
@@ -129,9 +129,14 @@ export async function addMember(
 }
 
 /** Refuses to leave the project without anyone holding the owner role. */
-async function assertOwnerRemains(db: Db, projectId: number, userId: number, keepsOwner: boolean) {
+async function assertOwnerRemains(
+  trx: Transaction<Database>,
+  projectId: number,
+  userId: number,
+  keepsOwner: boolean,
+) {
   if (keepsOwner) return;
-  const others = await db
+  const others = await trx
     .selectFrom("member_roles as mr")
     .innerJoin("roles as r", "r.id", "mr.role_id")
     .select(sql<number>`count(*)`.as("n"))
@@ -142,8 +147,8 @@ async function assertOwnerRemains(db: Db, projectId: number, userId: number, kee
   if (others.n === 0) throw conflict("The last holder of the owner role cannot lose it");
 }
 
-async function existingMember(db: Db, projectId: number, userId: number) {
-  const m = await db
+async function existingMember(trx: Transaction<Database>, projectId: number, userId: number) {
+  const m = await trx
     .selectFrom("members")
     .select("user_id")
     .where("project_id", "=", projectId)
@@ -221,8 +226,8 @@ export async function removeMember(db: Db, principal: Principal, input: z.input<
 }
 
 /** Serialises owner-changing operations per project (the owner role row is the lock). */
-async function lockProjectOwners(db: Db, projectId: number) {
-  await db
+async function lockProjectOwners(trx: Transaction<Database>, projectId: number) {
+  await trx
     .selectFrom("roles")
     .select("id")
     .where("project_id", "=", projectId)

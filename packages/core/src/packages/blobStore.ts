@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { type Db, sql } from "@keyflow/db";
-import { withSavepoint } from "../savepoint";
+import { type Database, type Db, sql, type Transaction } from "@keyflow/db";
+import { isTransaction, withSavepoint } from "../savepoint";
 
 /**
  * Content-addressed storage of package file bytes (SHA-256 hex). PostgreSQL by default; an
@@ -56,10 +56,12 @@ export function pgBlobStore(db: Db): BlobStore {
       if (hashes.length === 0) return;
       // a package committing a new reference meanwhile makes the delete fail (foreign key): the
       // blob is in use again, so keeping it is right and the caller's transaction must go on
-      await withSavepoint(db, (trx) =>
-        sql`delete from blobs b where b.hash = any(${[...hashes]}::text[])
-            and not exists (select 1 from package_files f where f.blob_hash = b.hash)`.execute(trx),
-      );
+      const sweep = (trx: Transaction<Database>) =>
+        withSavepoint(trx, (sp) =>
+          sql`delete from blobs b where b.hash = any(${[...hashes]}::text[])
+              and not exists (select 1 from package_files f where f.blob_hash = b.hash)`.execute(sp),
+        );
+      await (isTransaction(db) ? sweep(db) : db.transaction().execute(sweep));
     },
   };
 }

@@ -1,11 +1,10 @@
-import type { Db } from "@keyflow/db";
+import type { Database, Db, Transaction } from "@keyflow/db";
 import { createPackageInput, packageIdInput, searchPackagesInput } from "@keyflow/schemas";
 import type { z } from "zod";
-import { loadNodeAccess } from "../access";
+import { loadAccess, loadNodeAccess } from "../access";
 import { requireLayer } from "../dataLayers";
 import { badRequest, notFound } from "../errors";
 import { type Principal, principalUserId } from "../principal";
-import { loadAccessAs } from "../scoped";
 import { parse } from "../validate";
 import { insertPackage, type PackageFileRef, type PackageRow } from "./propagate";
 
@@ -51,7 +50,7 @@ export function serializePackage(p: PackageRow): PackageJson {
  * cleanup cannot remove them before the package commits.
  */
 async function resolveFiles(
-  trx: Db,
+  trx: Transaction<Database>,
   files: z.output<typeof createPackageInput>["files"] = [],
 ): Promise<PackageFileRef[]> {
   if (files.length === 0) return [];
@@ -151,10 +150,8 @@ async function loadPackage(db: Db, principal: Principal, input: z.input<typeof p
   const { packageId, nodeId } = parse(packageIdInput, input);
   const pkg = await db.selectFrom("packages").selectAll().where("id", "=", packageId).executeTakeFirst();
   if (!pkg || (nodeId !== undefined && pkg.node_id !== nodeId)) throw notFound("Package");
-  const access = await loadAccessAs(db, principal, pkg.project_id, "Package");
-  await requireLayer(db, access, pkg.data_layer_id, "read").catch(() => {
-    throw notFound("Package");
-  });
+  const access = await loadAccess(db, principal, pkg.project_id, "Package");
+  await requireLayer(db, access, pkg.data_layer_id, "read", "Package");
   access.requireOnNode("package_view", pkg.node_id);
   return pkg;
 }

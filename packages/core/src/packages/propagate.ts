@@ -1,4 +1,4 @@
-import { type Db, type PackagesTable, type Selectable, sql } from "@keyflow/db";
+import { type Database, type PackagesTable, type Selectable, sql, type Transaction } from "@keyflow/db";
 import { badRequest, conflict } from "../errors";
 import { queueJob } from "../jobs/queue";
 import { withSavepoint } from "../savepoint";
@@ -17,12 +17,16 @@ export type FilterResult = { ok: true; match: boolean } | { ok: false; message: 
  * timeout and inside a savepoint: an invalid or too slow regex is reported, never thrown, and the
  * caller's transaction (and its statement_timeout) is left as it was.
  */
-export async function matchLabelFilter(db: Db, filter: string, label: string): Promise<FilterResult> {
+export async function matchLabelFilter(
+  trx: Transaction<Database>,
+  filter: string,
+  label: string,
+): Promise<FilterResult> {
   const r = await withSavepoint(
-    db,
-    async (trx) => {
-      await sql`select set_config('statement_timeout', ${`${FILTER_TIMEOUT_MS}ms`}, true)`.execute(trx);
-      const row = await sql<{ m: boolean }>`select ${label}::text ~ ${filter}::text as m`.execute(trx);
+    trx,
+    async (sp) => {
+      await sql`select set_config('statement_timeout', ${`${FILTER_TIMEOUT_MS}ms`}, true)`.execute(sp);
+      const row = await sql<{ m: boolean }>`select ${label}::text ~ ${filter}::text as m`.execute(sp);
       return row.rows[0]?.m === true;
     },
     { keep: false },
@@ -44,7 +48,7 @@ export async function matchLabelFilter(db: Db, filter: string, label: string): P
  * job (see jobs/queue.ts, also for the per-project cap).
  */
 export async function onPackageArrived(
-  trx: Db,
+  trx: Transaction<Database>,
   pkg: PackageRow,
   node: { id: number; kind: "data" | "compute" },
 ): Promise<void> {
@@ -91,7 +95,7 @@ export interface InsertResult {
  * Inserts a package and, in the same transaction (pass one), pushes it along the node's push
  * links, breadth first. Reused by the UI / REST entry points and by the job executor.
  */
-export async function insertPackage(trx: Db, input: NewPackage): Promise<InsertResult> {
+export async function insertPackage(trx: Transaction<Database>, input: NewPackage): Promise<InsertResult> {
   const node = await trx
     .selectFrom("nodes as n")
     .innerJoin("data_layers as d", "d.project_id", "n.project_id")
@@ -160,7 +164,7 @@ export async function insertPackage(trx: Db, input: NewPackage): Promise<InsertR
   return { package: pkg, ...(await propagate(trx, pkg, lineage + 1, input.files.length > 0)) };
 }
 
-async function countLineage(trx: Db, masterId: number): Promise<number> {
+async function countLineage(trx: Transaction<Database>, masterId: number): Promise<number> {
   const r = await trx
     .selectFrom("packages")
     .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -171,7 +175,7 @@ async function countLineage(trx: Db, masterId: number): Promise<number> {
 
 /** Breadth-first copies of `start` along push links; see insertPackage. */
 async function propagate(
-  trx: Db,
+  trx: Transaction<Database>,
   start: PackageRow,
   lineageSize: number,
   hasFiles: boolean,

@@ -7,7 +7,7 @@ import {
 } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess, resolveAccess } from "../access";
-import { revokeKeys } from "../apiKeys/templates";
+import { revokeKeys } from "../apiKeys/keys";
 import { keyTiles } from "../apiKeys/tiles";
 import { recordAudit } from "../audit";
 import { notFound, unauthorized } from "../errors";

@@ -1,4 +1,4 @@
-import type { Db } from "@keyflow/db";
+import type { Database, Db, Transaction } from "@keyflow/db";
 import {
   createRoleInput,
   projectIdInput,
@@ -70,7 +70,7 @@ async function rolesOfProject(db: Db, projectId: number, roleId?: number): Promi
 
 /** Node permissions may only name nodes of the role's project. */
 async function writeNodePermissions(
-  db: Db,
+  trx: Transaction<Database>,
   projectId: number,
   roleId: number,
   nodes: RolePermissions["nodes"],
@@ -79,7 +79,7 @@ async function writeNodePermissions(
     .map(([nodeId, perms]): [number, string[]] => [Number(nodeId), [...new Set(perms)]])
     .filter(([, perms]) => perms.length > 0);
   if (entries.length > 0) {
-    const found = await db
+    const found = await trx
       .selectFrom("nodes")
       .select("id")
       .where("project_id", "=", projectId)
@@ -93,9 +93,9 @@ async function writeNodePermissions(
     if (missing.length > 0)
       throw badRequest("permissions.nodes", `no node ${missing.join(", ")} in this project`);
   }
-  await db.deleteFrom("role_node_permissions").where("role_id", "=", roleId).execute();
+  await trx.deleteFrom("role_node_permissions").where("role_id", "=", roleId).execute();
   if (entries.length > 0) {
-    await db
+    await trx
       .insertInto("role_node_permissions")
       .values(entries.map(([node_id, permissions]) => ({ role_id: roleId, node_id, permissions })))
       .execute();
@@ -153,10 +153,7 @@ async function manageableRole(db: Db, principal: Principal, roleId: number) {
     .where("id", "=", roleId)
     .executeTakeFirst();
   if (!role) throw notFound("Role");
-  const access = await loadAccess(db, principal, role.project_id).catch(() => {
-    throw notFound("Role");
-  });
-  access.require("project_manage");
+  (await loadAccess(db, principal, role.project_id, "Role")).require("project_manage");
   if (role.is_owner) throw forbidden("The owner role cannot be edited or deleted");
   return role;
 }

@@ -107,12 +107,8 @@ async function seriesKeys(db: Db, principal: Principal, data: { keyId?: number; 
     .where("id", "=", data.keyId!)
     .executeTakeFirst();
   if (!key) throw notFound("API key");
-  if (key.user_id !== userId) {
-    const access = await loadAccess(db, principal, key.project_id).catch(() => {
-      throw notFound("API key");
-    });
-    access.require("project_manage");
-  }
+  if (key.user_id !== userId)
+    (await loadAccess(db, principal, key.project_id, "API key")).require("project_manage");
   return [key.id];
 }
 

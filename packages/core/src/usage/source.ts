@@ -1,4 +1,4 @@
-import { type Db, sql } from "@keyflow/db";
+import { type Database, type Db, sql, type Transaction } from "@keyflow/db";
 
 const WATERMARK_KEY = "usage_rolled_until";
 
@@ -85,8 +85,9 @@ export function trimDecimal(s: string): string {
   return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
 }
 
-export async function setRolledUntil(db: Db, until: Date) {
-  await db
+/** Moves the watermark in the rollup's transaction, so it never gets ahead of the buckets it vouches for. */
+export async function setRolledUntil(trx: Transaction<Database>, until: Date) {
+  await trx
     .insertInto("settings")
     .values({ key: WATERMARK_KEY, value: until.toISOString() })
     .onConflict((oc) => oc.column("key").doUpdateSet({ value: until.toISOString() }))

@@ -1,13 +1,31 @@
-import { dataLayers, loadAccess, notFound } from "@keyflow/core";
-import { Hono } from "hono";
-import { z } from "zod";
+import { createRoute, z } from "@hono/zod-openapi";
+import { dataLayers, loadAccess } from "@keyflow/core";
 import type { AppDeps } from "../../deps";
-import type { RestEnv } from "../env";
-import { intParam, params } from "../input";
+import { restRouter } from "../router";
+import { dataLayerJson, json, projectPath, refusals } from "../schemas";
 
-const projectParams = z.object({ projectId: intParam("projectId") });
+const listRoute = createRoute({
+  method: "get",
+  path: "/projects/{projectId}/data_layers",
+  summary: "Data layers the caller may use, oldest first",
+  request: { params: projectPath },
+  responses: { 200: json(z.array(dataLayerJson), "The layers"), ...refusals(401, 404, 422, 429, 500) },
+});
 
-const layerJson = (l: { id: number; name: string; kind: string; owner_id: number | null }) => ({
+const lastRoute = createRoute({
+  method: "get",
+  path: "/projects/{projectId}/data_layers/last",
+  summary: "A key's personal layer; for a user the newest layer they may write (else read)",
+  request: { params: projectPath },
+  responses: { 200: json(dataLayerJson, "The layer"), ...refusals(401, 404, 422, 429, 500) },
+});
+
+const layerJson = (l: {
+  id: number;
+  name: string;
+  kind: "shared" | "personal";
+  owner_id: number | null;
+}) => ({
   id: l.id,
   name: l.name,
   kind: l.kind,
@@ -15,27 +33,13 @@ const layerJson = (l: { id: number; name: string; kind: string; owner_id: number
 });
 
 export function dataLayerRoutes(deps: AppDeps) {
-  const r = new Hono<RestEnv>();
-
-  r.get("/projects/:projectId/data_layers", async (c) => {
-    const { projectId } = params(c, projectParams);
-    const access = await loadAccess(deps.db, c.var.principal, projectId);
-    return c.json((await dataLayers.visibleLayers(deps.db, access)).map(layerJson));
-  });
-
-  /** A key's personal layer; for a user the newest layer they may use. */
-  r.get("/projects/:projectId/data_layers/last", async (c) => {
-    const { projectId } = params(c, projectParams);
-    const principal = c.var.principal;
-    const access = await loadAccess(deps.db, principal, projectId);
-    if (principal.kind === "apiKey") {
-      return c.json(layerJson(await dataLayers.requireLayer(deps.db, access, principal.dataLayerId, "read")));
-    }
-    const layers = await dataLayers.visibleLayers(deps.db, access);
-    const last = layers.filter((l) => l.write).at(-1) ?? layers.at(-1);
-    if (!last) throw notFound("Data layer");
-    return c.json(layerJson(last));
-  });
-
-  return r;
+  return restRouter()
+    .openapi(listRoute, async (c) => {
+      const access = await loadAccess(deps.db, c.var.principal, c.req.valid("param").projectId);
+      return c.json((await dataLayers.visibleLayers(deps.db, access)).map(layerJson), 200);
+    })
+    .openapi(lastRoute, async (c) => {
+      const layer = await dataLayers.lastLayer(deps.db, c.var.principal, c.req.valid("param").projectId);
+      return c.json(layerJson(layer), 200);
+    });
 }

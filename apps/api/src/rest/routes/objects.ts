@@ -1,65 +1,91 @@
-import { apiKeys, forbidden, loadAccess, packages, unauthorized } from "@keyflow/core";
-import { Hono } from "hono";
-import { z } from "zod";
+import { createRoute, z } from "@hono/zod-openapi";
+import { badRequest, forbidden, loadAccess, notFound, packages, unauthorized } from "@keyflow/core";
 import type { AppDeps } from "../../deps";
 import type { Services } from "../../services";
-import type { RestEnv } from "../env";
-import { detail } from "../errors";
-import { intParam, params } from "../input";
-import { checkSignedUrl, signUrl, subjectOf } from "../signedUrls";
+import { restRouter } from "../router";
+import { blobPath, json, objectPath, rawBytes, refusals, signatureQuery, storedObject } from "../schemas";
+import { requireSignedUrl, signUrl, subjectOf } from "../signedUrls";
 
-export const MAX_FILE_BYTES = 50 * 1024 * 1024;
-const hashParam = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase SHA-256 hex digest");
+const prepareUploadRoute = createRoute({
+  method: "put",
+  path: "/projects/{projectId}/objects/{sha256}",
+  summary: "Prepare an upload (the client's upload_project_file)",
+  description: "Needs package_create on some node of the project. No body.",
+  request: { params: objectPath },
+  responses: {
+    200: json(
+      z.url().nullable().meta({ description: "null when stored already" }),
+      "null when the object is stored already, else a signed URL to PUT the bytes to",
+    ),
+    ...refusals(401, 403, 404, 413, 422, 429, 500),
+  },
+});
 
-/** A signed URL issued to a key stops working once the key is revoked or expires. */
-const subjectStillValid = (deps: AppDeps, subject: string) =>
-  subject.startsWith("k") ? apiKeys.keyIsUsable(deps.db, Number(subject.slice(1))) : Promise.resolve(true);
+const uploadRoute = createRoute({
+  method: "put",
+  path: "/uploads/{sha256}",
+  summary: "Upload an object's bytes to the signed URL from PUT /api/projects/{projectId}/objects/{sha256}",
+  security: [],
+  request: {
+    params: blobPath,
+    query: signatureQuery,
+    body: { content: { "application/octet-stream": { schema: rawBytes } } },
+  },
+  responses: {
+    200: json(storedObject, "Stored"),
+    ...refusals(401, 403, 413, 422, 429, 500),
+  },
+});
+
+const downloadRoute = createRoute({
+  method: "get",
+  path: "/files/{sha256}",
+  summary: "Download a file's bytes from the signed URL in a package's file list",
+  security: [],
+  request: { params: blobPath, query: signatureQuery },
+  responses: {
+    200: { description: "The bytes", content: { "application/octet-stream": { schema: rawBytes } } },
+    ...refusals(401, 403, 404, 422, 429, 500),
+  },
+});
 
 export function objectRoutes(deps: AppDeps, services: Services) {
-  const r = new Hono<RestEnv>();
   const blobs = packages.pgBlobStore(deps.db);
-
-  /** The client's upload_project_file: null when stored already, else a signed URL to PUT the bytes to. */
-  r.put("/projects/:projectId/objects/:sha256", async (c) => {
-    const p = params(c, z.object({ projectId: intParam("projectId"), sha256: hashParam }));
-    const access = await loadAccess(deps.db, c.var.principal, p.projectId);
-    if (!access.hasOnSomeNode("package_create")) {
-      throw c.var.principal.kind === "anonymous"
-        ? unauthorized()
-        : forbidden("Missing permission package_create in this project");
-    }
-    if ((await blobs.size(p.sha256)) !== null) return c.json(null);
-    return c.json(
-      signUrl(services.keyring, deps.config.appUrl, "uploads", p.sha256, subjectOf(c.var.principal)),
-    );
-  });
-
-  r.put("/uploads/:sha256", async (c) => {
-    const { sha256 } = params(c, z.object({ sha256: hashParam }));
-    const check = checkSignedUrl(services.keyring, "uploads", sha256, c.req.query());
-    if (!check.ok) return detail(c, 403, check.reason);
-    if (!(await subjectStillValid(deps, check.subject))) return detail(c, 401, "API key revoked");
-    const length = Number(c.req.header("content-length") ?? 0);
-    if (length > MAX_FILE_BYTES) return detail(c, 413, "Files may be at most 50 MiB");
-    const bytes = new Uint8Array(await c.req.arrayBuffer());
-    if (bytes.byteLength > MAX_FILE_BYTES) return detail(c, 413, "Files may be at most 50 MiB");
-    if (packages.sha256Hex(bytes) !== sha256)
-      return detail(c, 422, "body: its SHA-256 does not match the URL");
-    await blobs.put(bytes);
-    return c.json({ content_hash: sha256, size: bytes.byteLength });
-  });
-
-  r.get("/files/:sha256", async (c) => {
-    const { sha256 } = params(c, z.object({ sha256: hashParam }));
-    const check = checkSignedUrl(services.keyring, "files", sha256, c.req.query());
-    if (!check.ok) return detail(c, 403, check.reason);
-    if (!(await subjectStillValid(deps, check.subject))) return detail(c, 401, "API key revoked");
-    const bytes = await blobs.get(sha256);
-    if (!bytes) return detail(c, 404, "File not found");
-    c.header("Content-Type", "application/octet-stream");
-    c.header("Cache-Control", "private, max-age=600");
-    return c.body(new Uint8Array(bytes));
-  });
-
-  return r;
+  return restRouter()
+    .openapi(prepareUploadRoute, async (c) => {
+      const { projectId, sha256 } = c.req.valid("param");
+      const access = await loadAccess(deps.db, c.var.principal, projectId);
+      if (!access.hasOnSomeNode("package_create")) {
+        throw c.var.principal.kind === "anonymous"
+          ? unauthorized()
+          : forbidden("Missing permission package_create in this project");
+      }
+      if ((await blobs.size(sha256)) !== null) return c.json(null, 200);
+      const url = signUrl(
+        services.keyring,
+        deps.config.appUrl,
+        "uploads",
+        sha256,
+        subjectOf(c.var.principal),
+      );
+      return c.json(url, 200);
+    })
+    .openapi(uploadRoute, async (c) => {
+      const { sha256 } = c.req.valid("param");
+      await requireSignedUrl(deps.db, services.keyring, "uploads", sha256, c.req.valid("query"));
+      // at most MAX_PACKAGE_FILE_BYTES: bodyLimit refuses more while it streams in
+      const body = new Uint8Array(await c.req.arrayBuffer());
+      if (packages.sha256Hex(body) !== sha256) throw badRequest("body", "its SHA-256 does not match the URL");
+      await blobs.put(body);
+      return c.json({ content_hash: sha256, size: body.byteLength }, 200);
+    })
+    .openapi(downloadRoute, async (c) => {
+      const { sha256 } = c.req.valid("param");
+      await requireSignedUrl(deps.db, services.keyring, "files", sha256, c.req.valid("query"));
+      const stored = await blobs.get(sha256);
+      if (!stored) throw notFound("File");
+      c.header("Content-Type", "application/octet-stream");
+      c.header("Cache-Control", "private, max-age=600");
+      return c.body(new Uint8Array(stored));
+    });
 }

@@ -1,0 +1,33 @@
+import { badRequest } from "@keyflow/core";
+import { createMiddleware } from "hono/factory";
+
+/** REST bodies are at most 1 MiB, refused with 413 while they stream in (bodyLimit in index.ts). */
+export const MAX_JSON_BYTES = 1024 * 1024;
+
+/**
+ * Runs before a route's zod body validator. Bodies must be JSON (no form posts from other sites)
+ * and one object; an empty body counts as `{}` whatever its Content-Type. Failures are 422 naming
+ * the body, where the validator would answer 400 or 415.
+ */
+export const jsonObjectBody = createMiddleware(async (c, next) => {
+  const text = await c.req.raw.text();
+  const empty = text.trim() === "";
+  if (!empty) {
+    if (!/^application\/json\b/i.test(c.req.header("content-type") ?? ""))
+      throw badRequest("body", "Content-Type must be application/json");
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw badRequest("body", "is not valid JSON");
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw badRequest("body", "must be a JSON object");
+  }
+  // the validator reads the body again: hand it the checked text, typed as JSON
+  const headers = new Headers(c.req.raw.headers);
+  headers.set("content-type", "application/json");
+  headers.delete("content-length");
+  c.req.raw = new Request(c.req.raw, { body: empty ? "{}" : text, headers });
+  await next();
+});
