@@ -55,6 +55,7 @@ const rndflowField = z
 export const rndflowFields = z
   // no transform inside the union: zod then reports the failing option's own issue ("0: …")
   .union([z.record(z.string(), z.unknown()), z.array(rndflowField)])
-  .transform((v): Record<string, unknown> =>
-    Array.isArray(v) ? Object.fromEntries(v.map((f) => [f.name, f.value ?? null])) : v,
+  .transform(
+    (v): Record<string, unknown> =>
+      Array.isArray(v) ? Object.fromEntries(v.map((f) => [f.name, f.value ?? null])) : v,
   );
