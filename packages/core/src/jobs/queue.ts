@@ -2,6 +2,9 @@ import type { Database, Transaction } from "@keyflow/db";
 import { TASKS } from "@keyflow/schemas";
 import { addJob } from "../tasks";
 
+/** The graphile-worker job key of a node job: `job:<jobs.id>` (the sweep looks jobs up by it). */
+export const JOB_KEY_PREFIX = "job:";
+
 /**
  * Unfinished (queued + running) jobs a project may have. A package arriving beyond it still gets
  * its jobs row, created as `failed` with error {@link JOB_LIMIT_ERROR}, so the refusal is visible
@@ -60,7 +63,7 @@ export async function queueJob(
     .executeTakeFirst();
   if (!job) return null;
   if (job.state === "queued") {
-    await addJob(trx, TASKS.runNodeJob, { jobId: job.id }, { jobKey: `job:${job.id}` });
+    await addJob(trx, TASKS.runNodeJob, { jobId: job.id }, { jobKey: JOB_KEY_PREFIX + job.id });
   }
   return { id: job.id, state: job.state as QueuedJob["state"] };
 }

@@ -1,4 +1,5 @@
 import { type Db, sql } from "@keyflow/db";
+import { JOB_KEY_PREFIX } from "./queue";
 
 /** The error of a `running` job whose worker died (crash, kill, lost machine) while running it. */
 export const INTERRUPTED_ERROR = "interrupted: the worker running it stopped";
@@ -46,7 +47,7 @@ export async function sweepStaleJobs(db: Db, now: Date = new Date()): Promise<Sw
        and j.created_at < ${now}::timestamptz - make_interval(secs => ${LOST_AFTER_S})
        and not exists (
          select 1 from graphile_worker.jobs as g
-          where g.key = 'job:' || j.id
+          where g.key = ${JOB_KEY_PREFIX}::text || j.id
             and (g.attempts < g.max_attempts
                  or g.locked_at > ${now}::timestamptz - make_interval(secs => ${LOST_AFTER_S})))
     returning j.id`.execute(db);
