@@ -1,13 +1,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type JobSpec, LocalProcessExecutor, maskBytes } from "../src/executor/index";
 
 const isRoot = process.getuid?.() === 0;
 let tmp: string;
 let dataDir: string;
-let executor: LocalProcessExecutor;
 let nextId = 1;
 
 beforeAll(() => {
@@ -18,11 +18,6 @@ beforeAll(() => {
   fs.mkdirSync(dataDir, { mode: 0o755 });
   fs.chmodSync(dataDir, 0o755);
   fs.writeFileSync(path.join(dataDir, "keyflow-secret"), "master-secret", { mode: 0o600 });
-  executor = new LocalProcessExecutor({
-    baseDir: path.join(tmp, "jobs"),
-    protectedDirs: [dataDir],
-    killGraceMs: 500,
-  });
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -75,17 +70,41 @@ function spec(over: Partial<JobSpec> & { script: string; runtime?: "node" | "pyt
   };
 }
 
-/** True when the process no longer runs (gone, or a zombie nobody reaped yet). */
-function processGone(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return true;
-  }
+/**
+ * Host processes running exactly `argv` (a zombie's command line is empty): found by a unique
+ * command line, since the pid a sandboxed job sees is that of its own PID namespace.
+ */
+function running(argv: string[]): string[] {
+  const cmdline = `${argv.join("\0")}\0`;
+  return fs.readdirSync("/proc").filter((pid) => {
+    try {
+      return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8") === cmdline;
+    } catch {
+      return false; // exited meanwhile
+    }
+  });
 }
 
-describe("LocalProcessExecutor", () => {
+/** A `sleep` no other process runs: `sleep 1000.<unique digits>`. */
+const uniqueSleep = () => ["sleep", `1000.${process.pid}${nextId}${Date.now() % 100_000}`];
+
+describe.each([
+  { mode: "sandboxed", sandbox: true },
+  { mode: "unsandboxed (KEYFLOW_SANDBOX=off)", sandbox: false },
+])("LocalProcessExecutor, $mode", ({ sandbox }) => {
+  let executor: LocalProcessExecutor;
+  let jobsDir: string;
+  beforeAll(() => {
+    jobsDir = path.join(tmp, sandbox ? "jobs" : "jobs-unsandboxed");
+    executor = new LocalProcessExecutor({
+      sandbox,
+      baseDir: jobsDir,
+      protectedDirs: [dataDir],
+      killGraceMs: 500,
+    });
+  });
+  afterAll(() => executor.close());
+
   test("python: reads in/, writes out/0 with fields, label and files; the log holds stdout", async () => {
     const r = await executor.run(spec({ script: PY_DOUBLER }));
     expect(r).toMatchObject({ exitCode: 0, timedOut: false, logTruncated: false });
@@ -120,33 +139,37 @@ describe("LocalProcessExecutor", () => {
   });
 
   test("a timeout kills the whole process group, children included", async () => {
+    const sleep = uniqueSleep();
     const script = `
 import subprocess, sys, time
-child = subprocess.Popen(["sleep", "1000"])
+child = subprocess.Popen(${JSON.stringify(sleep)})
 print("child", child.pid, flush=True)
 time.sleep(1000)
 `;
     const started = Date.now();
-    const r = await executor.run(spec({ script, timeoutMs: 1500 }));
+    const job = executor.run(spec({ script, timeoutMs: 1500 }));
+    await waitFor("the job's child to run", () => running(sleep).length === 1);
+    const r = await job;
     expect(r.timedOut).toBe(true);
     expect(r.exitCode).toBeNull();
     expect(Date.now() - started).toBeLessThan(10_000);
-    const pid = Number(/child (\d+)/.exec(r.log)?.[1]);
-    expect(pid).toBeGreaterThan(0);
-    expect(processGone(pid)).toBe(true);
+    expect(r.log).toMatch(/^child \d+\n/);
+    expect(running(sleep)).toEqual([]);
     expect(r.log).toMatch(/\[keyflow\] timed out after 1\.5 s/);
   });
 
   test("background children are killed when the main process exits", async () => {
+    const [command, ...args] = uniqueSleep();
     const script = `
 const { spawn } = require("node:child_process");
-const c = spawn("sleep", ["1000"], { stdio: "ignore" });
+const c = spawn(${JSON.stringify(command)}, ${JSON.stringify(args)}, { stdio: "ignore" });
 c.unref();
 console.log("child", c.pid);
 `;
     const r = await executor.run(spec({ script, runtime: "node" }));
     expect(r.exitCode).toBe(0);
-    expect(processGone(Number(/child (\d+)/.exec(r.log)?.[1]))).toBe(true);
+    expect(r.log).toMatch(/^child \d+\n$/);
+    expect(running([command!, ...args])).toEqual([]);
   });
 
   test("secret values are masked, also when written in pieces and on stderr", async () => {
@@ -205,7 +228,7 @@ for what, f in [("list", lambda: os.listdir(${JSON.stringify(dataDir)})),
                 ("read", lambda: open(${JSON.stringify(path.join(dataDir, "keyflow-secret"))}).read())]:
     try:
         f(); print(what, "ok")
-    except PermissionError:
+    except (PermissionError, FileNotFoundError):  # unsandboxed: not readable; sandboxed: absent
         print(what, "denied")
 `;
     const r = await executor.run(spec({ script }));
@@ -218,7 +241,8 @@ for what, f in [("list", lambda: os.listdir(${JSON.stringify(dataDir)})),
 
   test("resource limits: a file larger than the limit cannot be written", async () => {
     const small = new LocalProcessExecutor({
-      baseDir: path.join(tmp, "jobs-small"),
+      sandbox,
+      baseDir: path.join(jobsDir, "..", `${path.basename(jobsDir)}-small`),
       limits: { fileSizeBytes: 1024 * 1024 },
     });
     const script = `
@@ -281,8 +305,9 @@ os.symlink("/etc/passwd", "out/0/files/passwd")
 
   test("job directories are removed afterwards and live outside the data directory", async () => {
     await executor.run(spec({ script: "print(1)" }));
-    expect(fs.readdirSync(path.join(tmp, "jobs"))).toEqual([]);
+    expect(fs.readdirSync(jobsDir)).toEqual([]);
     const inside = new LocalProcessExecutor({
+      sandbox,
       baseDir: path.join(dataDir, "jobs"),
       protectedDirs: [dataDir],
     });

@@ -2,11 +2,25 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { isInside, readOutputs, writeJobDir } from "./layout";
-import { DEFAULT_LIMITS, findPrlimit, type JobLimits, LOG_LIMIT_BYTES, superviseJob } from "./supervise";
+import { prepareSandbox, type Sandbox } from "./sandbox";
+import {
+  DEFAULT_LIMITS,
+  findSystemProgram,
+  type JobLimits,
+  LOG_LIMIT_BYTES,
+  superviseJob,
+} from "./supervise";
 import type { Executor, JobResult, JobSpec } from "./types";
 import { handOver, type JobUser, prepareJobUser, takeBack } from "./user";
 
 export interface LocalExecutorOptions {
+  /**
+   * Runs every job in a bubblewrap sandbox (`sandbox.ts`); default true. `init()` rejects with a
+   * `SandboxUnavailableError` when bwrap is missing or cannot create namespaces here.
+   */
+  sandbox?: boolean;
+  /** bwrap's path; default found in the system directories. */
+  bwrap?: string;
   /** Where job directories are made; default a fresh `keyflow-jobs-*` under the OS temp dir. */
   baseDir?: string;
   /**
@@ -33,11 +47,12 @@ interface Ready {
   base: string;
   user?: JobUser;
   prlimit: string | null;
+  sandbox?: Sandbox;
 }
 
 /**
- * Runs jobs as local child processes (SPEC §6, §11 "Executor isolation"). Not a security sandbox:
- * it separates jobs from the worker's secrets and files, not from the network or from each other.
+ * Runs jobs as local child processes (SPEC §6, §11 "Executor isolation"), by default each in its
+ * own bubblewrap sandbox:
  *
  * - a fresh directory per job, `<base>/<random>/<job_id>/`: `<base>` and `<random>` belong to
  *   the worker (0711, so jobs cannot list them and find other jobs' directories), the job
@@ -46,20 +61,28 @@ interface Ready {
  * - a scrubbed environment: PATH (system directories), HOME (the job directory), TZ, LANG and
  *   the `RNDFLOW_*` variables; nothing else of the worker's (DATABASE_URL, KEYFLOW_SECRET, SMTP);
  * - its own process group (`detached`); a timeout sends SIGTERM to the whole group, then SIGKILL
- *   after a grace period; the group is also killed when the main process exits, so background
- *   children do not outlive the job (a child that calls setsid() leaves the group and escapes);
- * - as root, the unprivileged `keyflow-job` user (all jobs share it: a job can see and signal
- *   another job's processes and read its environment through /proc while both run);
+ *   after a grace period; the group is also killed when the main process exits;
+ * - as root, the unprivileged `keyflow-job` user;
  * - prlimit (util-linux): CPU seconds, address space, file size, open files, processes;
  * - the protected directories (the data directory) are not listable for it, and the secret
- *   files in them are 0600.
+ *   files in them are 0600;
+ * - sandboxed (`sandbox.ts`): its own user, PID, IPC and UTS namespaces, so it sees only its own
+ *   processes (not other jobs', not the worker's) and no child outlives it; the system read-only
+ *   with only the parts of /etc jobs need; private, empty /tmp and /dev/shm; its directory as
+ *   `/jobs/<id>`, the only writable path that outlives it; no data directory, checkout, home
+ *   directories or /run (no PostgreSQL socket).
+ *
+ * Unsandboxed (`sandbox: false`, KEYFLOW_SANDBOX=off) all jobs share one user: a job can see and
+ * signal another job's processes and read its environment through /proc while both run, it reads
+ * every world-readable file, and a child that calls setsid() escapes the group kill.
  *
  * What jobs can still reach: the network, like any local process — the API (APP_URL) with
  * whatever tokens their secrets hold, PostgreSQL on loopback (which still asks for the generated
- * password), any other service listening on the machine or reachable from it, and
- * world-readable files of the system. Disk use beyond single file sizes is not limited.
+ * password), any other service listening on the machine or reachable from it. Disk use beyond
+ * single file sizes is not limited.
  *
- * The parts: `layout.ts` (the job directory), `user.ts` (the OS user), `supervise.ts` (the process).
+ * The parts: `layout.ts` (the job directory), `user.ts` (the OS user), `sandbox.ts` (bwrap),
+ * `supervise.ts` (the process).
  */
 export class LocalProcessExecutor implements Executor {
   private ready: Promise<Ready> | undefined;
@@ -73,17 +96,26 @@ export class LocalProcessExecutor implements Executor {
     this.options.onNote?.(message, data);
   }
 
-  /** Checks and prepares once: base directory, job user, prlimit, protected directories. */
+  /** Checks and prepares once: base directory, job user, prlimit, protected directories, sandbox. */
   init(): Promise<Ready> {
     this.ready ??= this.prepare();
     return this.ready;
   }
 
   private async prepare(): Promise<Ready> {
+    if (this.options.baseDir) return this.prepareIn(path.resolve(this.options.baseDir));
+    const base = await fsp.mkdtemp(path.join(os.tmpdir(), "keyflow-jobs-"));
+    try {
+      return await this.prepareIn(base);
+    } catch (e) {
+      // close() cannot remove it: it was never ready
+      await fsp.rm(base, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  private async prepareIn(base: string): Promise<Ready> {
     const protectedDirs = (this.options.protectedDirs ?? []).map((d) => path.resolve(d));
-    const base = this.options.baseDir
-      ? path.resolve(this.options.baseDir)
-      : await fsp.mkdtemp(path.join(os.tmpdir(), "keyflow-jobs-"));
     for (const dir of protectedDirs) {
       if (isInside(base, dir))
         throw new Error(`the job directory ${base} must not be inside the data directory ${dir}`);
@@ -95,9 +127,11 @@ export class LocalProcessExecutor implements Executor {
     await fsp.chmod(base, 0o711);
 
     const user = await prepareJobUser(this.options.user, base, protectedDirs);
-    const prlimit = await findPrlimit();
+    const prlimit = await findSystemProgram("prlimit");
     if (!prlimit) this.note("prlimit (util-linux) not found: jobs run without CPU/memory/file limits");
-    return { base, user, prlimit };
+    if (this.options.sandbox === false) return { base, user, prlimit };
+    const bwrap = this.options.bwrap ?? (await findSystemProgram("bwrap"));
+    return { base, user, prlimit, sandbox: await prepareSandbox({ bwrap, base, user }) };
   }
 
   /** Removes the base directory when the executor made it (a fresh one under the temp dir). */
@@ -123,6 +157,7 @@ export class LocalProcessExecutor implements Executor {
         jobDir,
         user: ready.user,
         prlimit: ready.prlimit,
+        sandbox: ready.sandbox,
         limits: this.limits,
         killGraceMs: this.options.killGraceMs ?? 2000,
         logLimitBytes: this.options.logLimitBytes ?? LOG_LIMIT_BYTES,

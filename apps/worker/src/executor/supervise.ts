@@ -3,6 +3,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { LogCollector } from "./log";
+import { type Sandbox, sandboxed } from "./sandbox";
 import type { JobResult, JobSpec } from "./types";
 import type { JobUser } from "./user";
 
@@ -41,6 +42,8 @@ export interface Supervision {
   user?: JobUser;
   /** prlimit's path (util-linux); null: no limits. */
   prlimit: string | null;
+  /** Runs the job in this bubblewrap sandbox; undefined: as a plain child process. */
+  sandbox?: Sandbox;
   limits: JobLimits;
   /** After SIGTERM on timeout or abort, how long the process group has before SIGKILL. */
   killGraceMs: number;
@@ -48,10 +51,10 @@ export interface Supervision {
   signal?: AbortSignal;
 }
 
-/** prlimit from the system directories, or null when util-linux is missing. */
-export async function findPrlimit(): Promise<string | null> {
+/** A program from the system directories (prlimit, bwrap), or null when it is not installed. */
+export async function findSystemProgram(name: string): Promise<string | null> {
   for (const dir of JOB_PATH.split(":")) {
-    const p = path.join(dir, "prlimit");
+    const p = path.join(dir, name);
     try {
       await fsp.access(p, fs.constants.X_OK);
       return p;
@@ -75,9 +78,13 @@ export function superviseJob(spec: JobSpec, s: Supervision): Promise<ProcessResu
   const command =
     spec.runtime === "python"
       ? ["python3", "-u", spec.entry]
-      : ["node", `--max-old-space-size=${heapMiB}`, spec.entry];
+      : [s.sandbox?.node ?? "node", `--max-old-space-size=${heapMiB}`, spec.entry];
   // one pipe for both streams, so the log keeps their real order
-  const merged = ["sh", "-c", 'unset PWD OLDPWD; exec "$@" 2>&1', "sh", ...command];
+  const shell = ["sh", "-c", 'unset PWD OLDPWD; exec "$@" 2>&1', "sh", ...command];
+  // prlimit outside bwrap: the limits hold for the sandbox and everything in it
+  const { argv: wrapped, dir: home } = s.sandbox
+    ? sandboxed(s.sandbox, s.jobDir, shell)
+    : { argv: shell, dir: s.jobDir };
   const argv = s.prlimit
     ? [
         s.prlimit,
@@ -88,12 +95,12 @@ export function superviseJob(spec: JobSpec, s: Supervision): Promise<ProcessResu
         "--core=0",
         ...(s.user ? [`--nproc=${l.processes}`] : []),
         "--",
-        ...merged,
+        ...wrapped,
       ]
-    : merged;
+    : wrapped;
   const env: Record<string, string> = {
     PATH: JOB_PATH,
-    HOME: s.jobDir,
+    HOME: home,
     TZ: process.env.TZ || "UTC",
     LANG: "C.UTF-8",
   };

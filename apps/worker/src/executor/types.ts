@@ -1,6 +1,6 @@
 /**
  * The job contract (SPEC §6), independent of where the code runs. `LocalProcessExecutor` runs it
- * as a child process of the worker; a cluster scheduler (e.g. a `KubernetesExecutor` creating one
+ * as a child process of the worker, in a bubblewrap sandbox by default; a cluster scheduler (e.g. a `KubernetesExecutor` creating one
  * Kubernetes Job per run, with the files in a volume or an init container) would be another class
  * implementing the same interface, not a rewrite.
  */
