@@ -1,5 +1,6 @@
+import { PROJECT_SECTIONS, type ProjectSection, webPaths } from "@keyflow/schemas";
 import { Navigate, Route, Router, type RouteSectionProps } from "@solidjs/router";
-import { lazy } from "solid-js";
+import { type Component, lazy } from "solid-js";
 import { RequireAuth } from "./components/RequireAuth";
 import { TopBar } from "./components/TopBar";
 import { SignIn } from "./pages/auth/SignIn";
@@ -18,6 +19,17 @@ const ApiKeys = lazy(() => import("./pages/project/apiKeys/ApiKeysPage"));
 const IssuedKeys = lazy(() => import("./pages/project/issuedKeys/IssuedKeysPage"));
 const AuditLog = lazy(() => import("./pages/project/AuditLog"));
 
+/** Every section of a project has a page (the paths are shared with e-mail links). */
+const PROJECT_PAGES: Record<ProjectSection, Component> = {
+  about: About,
+  graph: Graph,
+  permissions: Permissions,
+  secrets: Secrets,
+  apiKeys: ApiKeys,
+  issuedKeys: IssuedKeys,
+  audit: AuditLog,
+};
+
 function Layout(props: RouteSectionProps) {
   return (
     <div class="app">
@@ -34,23 +46,19 @@ function Authed(props: RouteSectionProps) {
 export function App() {
   return (
     <Router root={Layout}>
-      <Route path="/" component={() => <Navigate href="/projects" />} />
-      <Route path="/signin" component={SignIn} />
-      <Route path="/signup" component={SignUp} />
+      <Route path={webPaths.home} component={() => <Navigate href={webPaths.projects} />} />
+      <Route path={webPaths.signIn} component={SignIn} />
+      <Route path={webPaths.signUp} component={SignUp} />
       <Route component={Authed}>
-        <Route path="/account" component={Account} />
-        <Route path="/mailbox" component={DevMailbox} />
-        <Route path="/projects" component={ProjectsList} />
+        <Route path={webPaths.account} component={Account} />
+        <Route path={webPaths.mailbox} component={DevMailbox} />
+        <Route path={webPaths.projects} component={ProjectsList} />
       </Route>
       {/* a project with a public role is readable signed out; ProjectShell sends others to sign in */}
-      <Route path="/projects/:projectId" component={ProjectShell}>
-        <Route path="/" component={About} />
-        <Route path="/graph" component={Graph} />
-        <Route path="/permissions" component={Permissions} />
-        <Route path="/secrets" component={Secrets} />
-        <Route path="/api-keys" component={ApiKeys} />
-        <Route path="/issued-keys" component={IssuedKeys} />
-        <Route path="/audit" component={AuditLog} />
+      <Route path={webPaths.projectPattern} component={ProjectShell}>
+        {(Object.keys(PROJECT_PAGES) as ProjectSection[]).map((section) => (
+          <Route path={PROJECT_SECTIONS[section] || "/"} component={PROJECT_PAGES[section]} />
+        ))}
       </Route>
       <Route path="*" component={NotFound} />
     </Router>

@@ -1,64 +1,100 @@
 import fs from "node:fs";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, onTestFinished } from "vitest";
 
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, "../test-results/screenshots");
 
-/** Debian's Chromium, headless, as root (SPEC §10; see STACK-NOTES). */
-export async function launchBrowser(): Promise<Browser> {
+/** Debian's Chromium, headless, as root (SPEC §10; see STACK-NOTES); never a downloaded browser. */
+function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
 }
 
 export interface BrowserSession {
   context: BrowserContext;
   page: Page;
-  /** Uncaught page errors and console errors, to assert the UI ran cleanly. */
+  /** Page errors, console errors and requests that never got an answer: a clean run has none. */
   errors: string[];
+  /** Answers with status ≥ 400, as "404 /trpc/projects.get?…": tests name the ones they expect. */
+  httpErrors: string[];
+  /** Saves a full-page PNG of the page (or another tab) as test-results/screenshots/<name>.png. */
+  screenshot(name: string, tab?: Page): Promise<string>;
 }
 
-/** A fresh context (own cookies) with one page at a desktop size, collecting page errors. */
-export async function openPage(browser: Browser, baseURL: string): Promise<BrowserSession> {
-  const context = await browser.newContext({ baseURL, viewport: { width: 1360, height: 860 } });
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  return { context, page, errors };
+export interface SessionOptions {
+  /** Defaults to a desktop window, 1360 × 860. */
+  viewport?: { width: number; height: number };
 }
 
-/** Saves a full-page PNG to apps/web/test-results/screenshots/<name>.png and returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^\w.-]+/g, "-")}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
 
-/** Creates an account through the sign-up page and waits for the projects list. */
-export async function signUpInUi(
-  page: Page,
-  name: string,
-  email: string,
-  password = "correct horse battery",
-) {
-  await page.goto("/signup");
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
+async function openSession(browser: Browser, baseURL: string, options: SessionOptions) {
+  const context = await browser.newContext({
+    baseURL,
+    viewport: options.viewport ?? { width: 1360, height: 860 },
+  });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const httpErrors: string[] = [];
+  const origin = new URL(baseURL).origin;
+  context.on("weberror", (e) => errors.push(`pageerror: ${e.error().message}`));
+  context.on("console", (m) => {
+    // Chromium logs every answer ≥ 400 like this; httpErrors has them with their URL
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource: the server responded"))
+      errors.push(`console: ${m.text()}`);
+  });
+  context.on("requestfailed", (r) => {
+    // a navigation or reload cancels the page's pending calls; that is not a failure
+    if (r.failure()?.errorText !== "net::ERR_ABORTED")
+      errors.push(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`);
+  });
+  context.on("response", (r) => {
+    if (r.status() >= 400)
+      httpErrors.push(`${r.status()} ${decodeURIComponent(r.url().replace(origin, ""))}`);
+  });
+  return {
+    context,
+    page,
+    errors,
+    httpErrors,
+    screenshot: (name: string, tab: Page = page) => screenshot(tab, name),
+  };
+}
+
+/**
+ * The one browser lifecycle of the browser tests: Chromium is launched once per test file, and
+ * `open()` gives a test a fresh context (own cookies) that is closed when that test ends, after a
+ * screenshot `failed-<test name>` of each of its pages if the test failed.
+ */
+export function useBrowser(baseUrl: () => string) {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    async open(options: SessionOptions = {}): Promise<BrowserSession> {
+      if (!browser) throw new Error("useBrowser(): open() runs inside a test");
+      const session = await openSession(browser, baseUrl(), options);
+      onTestFinished(async ({ task }) => {
+        if (task.result?.state === "fail") {
+          for (const [i, page] of session.context.pages().entries())
+            await screenshot(page, `failed-${task.name}-${i}`).catch(() => {});
+        }
+        await session.context.close();
+      });
+      return session;
+    },
+  };
 }

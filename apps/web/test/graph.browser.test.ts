@@ -1,52 +1,40 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BrowserSession, launchBrowser, openPage, screenshot } from "./browser";
-import { startTestServer, type TestServer } from "./server";
+import { webPaths } from "@keyflow/schemas";
+import { describe, expect, it } from "vitest";
+import { useBrowser } from "./browser";
+import { useTestServer } from "./server";
 
 describe("graph page in a real browser", () => {
-  let server: TestServer;
-  let browser: Browser;
-  let s: BrowserSession;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-    s = await openPage(browser, server.url);
-  });
-
-  afterAll(async () => {
-    await s?.context.close();
-    await browser?.close();
-    await server?.close();
-  });
+  const server = useTestServer();
+  const browser = useBrowser(() => server().url);
 
   it("signs up, creates a project and draws a new data node", async () => {
+    const s = await browser.open();
     const { page } = s;
 
     // signed out: the app sends us to sign in, from where we create an account
-    await page.goto("/");
-    await expect.poll(() => page.url()).toContain("/signin");
+    await page.goto(webPaths.home);
+    await page.waitForURL((url) => url.pathname === webPaths.signIn);
     await page.getByRole("link", { name: "Create an account" }).click();
     await page.getByLabel("Name").fill("Ada Lovelace");
     await page.getByLabel("E-mail").fill("ada@example.com");
     await page.getByLabel("Password").fill("analytical engine");
-    await screenshot(page, "01-sign-up");
+    await s.screenshot("graph-01-sign-up");
     await page.getByRole("button", { name: "Create account" }).click();
 
     // projects list, with the user's name in the top bar
     await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
     await page.locator(".topbar").getByText("Ada Lovelace").waitFor();
-    await screenshot(page, "02-projects-empty");
+    await s.screenshot("graph-02-projects-empty");
 
     // create a project: we land on its graph
     await page.getByRole("button", { name: "+ New project" }).click();
     const dialog = page.getByRole("dialog", { name: "New project" });
     await dialog.getByLabel("Name").fill("Image pipeline");
     await dialog.getByLabel("Description").fill("Resizes images and tags them.");
-    await screenshot(page, "03-create-project");
+    await s.screenshot("graph-03-create-project");
     await dialog.getByRole("button", { name: "Create project" }).click();
     await page.getByText("The graph is empty.").waitFor();
-    await expect.poll(() => page.url()).toMatch(/\/projects\/\d+\/graph$/);
+    expect(new URL(page.url()).pathname).toMatch(/^\/projects\/\d+\/graph$/);
 
     // add a data node
     await page.getByRole("button", { name: "+ Add node" }).click();
@@ -61,7 +49,7 @@ describe("graph page in a real browser", () => {
     await svg.getByRole("button", { name: "data node incoming" }).waitFor();
     expect(await svg.textContent()).toContain("incoming");
     await page.getByRole("complementary", { name: "Node incoming" }).waitFor();
-    await screenshot(page, "04-graph-data-node");
+    await s.screenshot("graph-04-graph-data-node");
 
     // a compute node linked from it, with a label filter on the arrow
     await page.getByRole("button", { name: "+ Add node" }).click();
@@ -77,7 +65,7 @@ describe("graph page in a real browser", () => {
     await linkDialog.getByLabel("Label filter").fill("^image/");
     await linkDialog.getByRole("button", { name: "Add link" }).click();
     await svg.getByText("^image/", { exact: true }).waitFor();
-    await screenshot(page, "05-graph-linked");
+    await s.screenshot("graph-05-graph-linked");
 
     // the data node's packages tab: create one and see it listed
     await svg.getByRole("button", { name: "data node incoming" }).click();
@@ -89,7 +77,7 @@ describe("graph page in a real browser", () => {
     await pkgDialog.getByLabel("Fields (JSON object)").fill('{"width": 640}');
     await pkgDialog.getByRole("button", { name: "Create package" }).click();
     await panel.getByText("image/png").waitFor();
-    await screenshot(page, "06-node-packages");
+    await s.screenshot("graph-06-node-packages");
 
     // the other sections of the project render for its owner
     await page.getByRole("link", { name: "Permissions" }).click();
@@ -99,17 +87,18 @@ describe("graph page in a real browser", () => {
       .first()
       .waitFor();
     await page.getByText("ada@example.com").waitFor();
-    await screenshot(page, "07-permissions");
+    await s.screenshot("graph-07-permissions");
     await page.getByRole("link", { name: "About" }).click();
     await page.getByText("Resizes images and tags them.").waitFor();
-    await screenshot(page, "08-about");
+    await s.screenshot("graph-08-about");
     await page.getByRole("link", { name: "Audit log" }).click();
     await page.getByRole("cell", { name: "node.create" }).first().waitFor();
-    await screenshot(page, "09-audit-log");
+    await s.screenshot("graph-09-audit-log");
     await page.locator(".topbar").getByRole("link", { name: "Dev mailbox" }).click();
     await page.getByRole("heading", { name: "Dev mailbox" }).waitFor();
     await page.getByText("No mail yet.").waitFor();
 
     expect(s.errors).toEqual([]);
+    expect(s.httpErrors).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { type Config, createApp, createLucia } from "@keyflow/api";
 import { freePort } from "@keyflow/db/embedded";
 import { createTestDatabase } from "@keyflow/db/testing";
 import { type RunningWorker, startWorker } from "@keyflow/worker";
+import { afterAll, beforeAll } from "vitest";
 
 /** Where `npm run build -w @keyflow/web` writes the app the test server serves. */
 export const WEB_DIST = path.resolve(import.meta.dirname, "../dist");
@@ -76,5 +77,20 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
       await app.close();
       await database.destroy();
     },
+  };
+}
+
+/** Starts a test server before the file's tests and closes it after them; call the result for it. */
+export function useTestServer(...args: Parameters<typeof startTestServer>): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(...args);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return () => {
+    if (!server) throw new Error("useTestServer(): the server starts in beforeAll");
+    return server;
   };
 }

@@ -1,5 +1,6 @@
 import { Navigate, useLocation } from "@solidjs/router";
 import { type JSX, Show } from "solid-js";
+import { signInPath } from "../lib/paths";
 import { me } from "../lib/session";
 import { Loading } from "./Loading";
 
@@ -8,12 +9,7 @@ export function RequireAuth(props: { children: JSX.Element }) {
   const location = useLocation();
   return (
     <Show when={!me.loading} fallback={<Loading />}>
-      <Show
-        when={me()}
-        fallback={
-          <Navigate href={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} />
-        }
-      >
+      <Show when={me()} fallback={<Navigate href={signInPath(location.pathname + location.search)} />}>
         {props.children}
       </Show>
     </Show>

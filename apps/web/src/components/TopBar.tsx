@@ -1,3 +1,4 @@
+import { webPaths } from "@keyflow/schemas";
 import { A, useNavigate } from "@solidjs/router";
 import { Show } from "solid-js";
 import { createAction } from "../lib/action";
@@ -9,11 +10,11 @@ export function TopBar() {
   const signOut = createAction(async () => {
     await trpc.auth.signOut.mutate();
     setMe(null);
-    navigate("/signin");
+    navigate(webPaths.signIn);
   });
   return (
     <header class="topbar">
-      <A href="/projects" class="brand">
+      <A href={webPaths.projects} class="brand">
         <span class="brand-mark" aria-hidden="true">
           <svg viewBox="0 0 32 32" width="22" height="22" role="img" aria-label="Keyflow">
             <rect width="32" height="32" rx="8" fill="currentColor" />
@@ -30,10 +31,10 @@ export function TopBar() {
       </A>
       <nav class="topnav">
         <Show when={me()}>
-          <A href="/projects" activeClass="active">
+          <A href={webPaths.projects} activeClass="active">
             Projects
           </A>
-          <A href="/mailbox" activeClass="active">
+          <A href={webPaths.mailbox} activeClass="active">
             Dev mailbox
           </A>
         </Show>
@@ -42,7 +43,7 @@ export function TopBar() {
         <Show
           when={me()}
           fallback={
-            <A href="/signin" class="btn btn-secondary btn-sm">
+            <A href={webPaths.signIn} class="btn btn-secondary btn-sm">
               Sign in
             </A>
           }
@@ -50,7 +51,7 @@ export function TopBar() {
           {(u) => (
             <>
               <A
-                href="/account"
+                href={webPaths.account}
                 class="user-link"
                 activeClass="active"
                 title={`${u().email}: account settings`}

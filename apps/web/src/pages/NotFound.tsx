@@ -1,3 +1,4 @@
+import { webPaths } from "@keyflow/schemas";
 import { A } from "@solidjs/router";
 
 export function NotFound() {
@@ -6,7 +7,7 @@ export function NotFound() {
       <div class="card narrow">
         <h1>Page not found</h1>
         <p class="muted">The page does not exist, or you may not see it.</p>
-        <A href="/projects" class="btn btn-primary">
+        <A href={webPaths.projects} class="btn btn-primary">
           Back to projects
         </A>
       </div>

@@ -1,3 +1,4 @@
+import { MIN_PASSWORD, webPaths } from "@keyflow/schemas";
 import { useNavigate } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
 import { Button } from "../../components/Button";
@@ -56,7 +57,7 @@ function ChangePassword() {
           type="password"
           name="new-password"
           autocomplete="new-password"
-          hint="At least 8 characters."
+          hint={`At least ${MIN_PASSWORD} characters.`}
           required
           value={next()}
           onInput={edited(setNext)}
@@ -119,7 +120,7 @@ export default function Account() {
             onConfirm={async () => {
               await trpc.auth.signOutEverywhere.mutate();
               setMe(null);
-              navigate("/signin", { replace: true });
+              navigate(webPaths.signIn, { replace: true });
             }}
           />
         </div>

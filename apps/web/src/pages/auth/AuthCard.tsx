@@ -17,9 +17,3 @@ export function AuthCard(props: {
     </div>
   );
 }
-
-/** Where to go after signing in: the `next` parameter when it is a local path. */
-export function nextPath(next: string | string[] | undefined): string {
-  const n = Array.isArray(next) ? next[0] : next;
-  return n?.startsWith("/") && !n.startsWith("//") ? n : "/projects";
-}

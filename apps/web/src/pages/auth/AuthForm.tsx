@@ -3,8 +3,9 @@ import type { JSX } from "solid-js";
 import { Button } from "../../components/Button";
 import { ErrorBox } from "../../components/ErrorBox";
 import { createAction } from "../../lib/action";
+import { nextPath } from "../../lib/paths";
 import { type Me, setMe } from "../../lib/session";
-import { AuthCard, nextPath } from "./AuthCard";
+import { AuthCard } from "./AuthCard";
 
 /**
  * The sign-in / sign-up page: an {@link AuthCard} holding a form of the page's fields, the error

@@ -1,8 +1,9 @@
+import { webPaths } from "@keyflow/schemas";
 import { A, useSearchParams } from "@solidjs/router";
 import { createSignal } from "solid-js";
 import { TextField } from "../../components/Field";
+import { nextPath } from "../../lib/paths";
 import { trpc } from "../../lib/trpc";
-import { nextPath } from "./AuthCard";
 import { AuthForm } from "./AuthForm";
 
 export function SignIn() {
@@ -16,7 +17,9 @@ export function SignIn() {
       footer={
         <>
           New here?{" "}
-          <A href={`/signup${params.next ? `?next=${encodeURIComponent(nextPath(params.next))}` : ""}`}>
+          <A
+            href={`${webPaths.signUp}${params.next ? `?next=${encodeURIComponent(nextPath(params.next))}` : ""}`}
+          >
             Create an account
           </A>
         </>

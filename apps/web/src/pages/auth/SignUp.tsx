@@ -1,3 +1,4 @@
+import { MIN_PASSWORD, webPaths } from "@keyflow/schemas";
 import { A } from "@solidjs/router";
 import { createSignal } from "solid-js";
 import { TextField } from "../../components/Field";
@@ -14,7 +15,7 @@ export function SignUp() {
       subtitle="Build dataflow projects and share them as services."
       footer={
         <>
-          Already have an account? <A href="/signin">Sign in</A>
+          Already have an account? <A href={webPaths.signIn}>Sign in</A>
         </>
       }
       submitLabel="Create account"
@@ -35,7 +36,7 @@ export function SignUp() {
         type="password"
         name="password"
         autocomplete="new-password"
-        hint="At least 8 characters."
+        hint={`At least ${MIN_PASSWORD} characters.`}
         required
         value={password()}
         onInput={setPassword}

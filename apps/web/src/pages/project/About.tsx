@@ -1,3 +1,4 @@
+import { webPaths } from "@keyflow/schemas";
 import { useNavigate } from "@solidjs/router";
 import { createResource, createSignal, Show } from "solid-js";
 import { Button } from "../../components/Button";
@@ -84,7 +85,7 @@ function DeleteProject(props: { about: AboutInfo }) {
         pending={del.pending()}
         submitDisabled={typed() !== props.about.name}
         onSubmit={async () => {
-          if (await del.run()) navigate("/projects");
+          if (await del.run()) navigate(webPaths.projects);
         }}
       >
         <div class="stack">

@@ -1,32 +1,33 @@
+import { type ProjectPermission, type ProjectSection, webPaths } from "@keyflow/schemas";
 import { A, Navigate, type RouteSectionProps, useLocation, useParams } from "@solidjs/router";
 import { createMemo, createResource, For, Show } from "solid-js";
 import { ErrorBox } from "../../components/ErrorBox";
 import { Icon, type IconName } from "../../components/Icon";
 import { Loading } from "../../components/Loading";
+import { signInPath } from "../../lib/paths";
 import { me } from "../../lib/session";
 import { errorCode, errorMessage, trpc } from "../../lib/trpc";
 import { ProjectContext, type ProjectContextValue } from "./context";
 
 interface NavItem {
-  href: string;
+  section: ProjectSection;
   label: string;
   icon: IconName;
   /** Shown only with this permission (the server checks anyway). */
-  needs?: string;
+  needs?: ProjectPermission;
   /** …or with any of these, project-wide or on some node. */
-  needsAny?: string[];
-  end?: boolean;
+  needsAny?: ProjectPermission[];
 }
 
 const NAV: NavItem[] = [
-  { href: "", label: "About", icon: "info", end: true },
-  { href: "/graph", label: "Graph", icon: "graph", needs: "graph_view" },
-  { href: "/permissions", label: "Permissions", icon: "shield", needs: "project_manage" },
+  { section: "about", label: "About", icon: "info" },
+  { section: "graph", label: "Graph", icon: "graph", needs: "graph_view" },
+  { section: "permissions", label: "Permissions", icon: "shield", needs: "project_manage" },
   // code_view alone shows the names of the secrets granted to nodes it can see
-  { href: "/secrets", label: "Secrets", icon: "lock", needsAny: ["project_manage", "code_view"] },
-  { href: "/api-keys", label: "API keys", icon: "key", needs: "project_manage" },
-  { href: "/issued-keys", label: "Issued keys", icon: "table", needs: "project_manage" },
-  { href: "/audit", label: "Audit log", icon: "list", needs: "project_manage" },
+  { section: "secrets", label: "Secrets", icon: "lock", needsAny: ["project_manage", "code_view"] },
+  { section: "apiKeys", label: "API keys", icon: "key", needs: "project_manage" },
+  { section: "issuedKeys", label: "Issued keys", icon: "table", needs: "project_manage" },
+  { section: "audit", label: "Audit log", icon: "list", needs: "project_manage" },
 ];
 
 export default function ProjectShell(props: RouteSectionProps) {
@@ -76,8 +77,9 @@ export default function ProjectShell(props: RouteSectionProps) {
               <For each={NAV.filter(visible)}>
                 {(item) => (
                   <A
-                    href={`/projects/${projectId()}${item.href}`}
-                    end={item.end}
+                    href={webPaths.project(projectId(), item.section)}
+                    // About's path is a prefix of every other section's
+                    end={item.section === "about"}
                     activeClass="active"
                     class="sidenav-link"
                   >
@@ -95,16 +97,12 @@ export default function ProjectShell(props: RouteSectionProps) {
             fallback={
               <Show
                 when={me.loading || me()}
-                fallback={
-                  <Navigate
-                    href={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`}
-                  />
-                }
+                fallback={<Navigate href={signInPath(location.pathname + location.search)} />}
               >
                 <div class="page">
                   <ErrorBox error={errorMessage(about.error ?? project.error)} />
                   <p>
-                    <A href="/projects">Back to projects</A>
+                    <A href={webPaths.projects}>Back to projects</A>
                   </p>
                 </div>
               </Show>

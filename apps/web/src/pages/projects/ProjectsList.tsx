@@ -1,3 +1,4 @@
+import { webPaths } from "@keyflow/schemas";
 import { A, useNavigate } from "@solidjs/router";
 import { createResource, createSignal, For, type JSX, Show } from "solid-js";
 import { Button } from "../../components/Button";
@@ -12,7 +13,7 @@ type Project = RouterOutputs["projects"]["list"][number];
 
 function ProjectCard(props: { project: Project }) {
   return (
-    <A href={`/projects/${props.project.id}`} class="card project-card">
+    <A href={webPaths.project(props.project.id)} class="card project-card">
       <div class="row between">
         <h3>{props.project.name}</h3>
         <Show when={props.project.isPublic}>
@@ -83,7 +84,7 @@ export function ProjectsList() {
         onOpenChange={setOpen}
         onCreated={(p) => {
           setOpen(false);
-          navigate(`/projects/${p.id}/graph`);
+          navigate(webPaths.project(p.id, "graph"));
         }}
       />
     </div>

@@ -5,6 +5,7 @@ import { ErrorBox } from "../../../components/ErrorBox";
 import { Icon } from "../../../components/Icon";
 import { createAction } from "../../../lib/action";
 import { formatDate, formatDateTime, formatDecimal } from "../../../lib/format";
+import { signInPath } from "../../../lib/paths";
 import { me } from "../../../lib/session";
 import { trpc } from "../../../lib/trpc";
 import { ConfirmedKey } from "./ConfirmedKey";
@@ -43,7 +44,7 @@ export function KeyTile(props: { tile: KeyTileInfo; onChanged: () => void }) {
     <Show
       when={me()}
       fallback={
-        <A class="btn btn-secondary btn-sm" href={`/signin?next=${encodeURIComponent(location.pathname)}`}>
+        <A class="btn btn-secondary btn-sm" href={signInPath(location.pathname)}>
           Sign in to request
         </A>
       }

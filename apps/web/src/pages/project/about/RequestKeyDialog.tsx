@@ -1,3 +1,4 @@
+import { MAX_MESSAGE } from "@keyflow/schemas";
 import { createEffect, createSignal, on } from "solid-js";
 import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
@@ -44,7 +45,7 @@ export function RequestKeyDialog(props: {
           rows={4}
           value={message()}
           onInput={setMessage}
-          maxLength={1000}
+          maxLength={MAX_MESSAGE}
           placeholder="What you will use the key for"
         />
         <ErrorBox error={request.error()} />

@@ -1,10 +1,12 @@
+import { MAX_FIELD_NAME, RESERVED_FIELD_NAME } from "@keyflow/schemas";
 import { createEffect, createSignal, on } from "solid-js";
 import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { TextField } from "../../../components/Field";
 import { createAction } from "../../../lib/action";
 import { trpc } from "../../../lib/trpc";
-import { FIELD_NAME, type Template } from "./types";
+import { fieldNameProblem } from "./fieldName";
+import type { Template } from "./types";
 
 export function AddFieldDialog(props: {
   templateId: number;
@@ -35,7 +37,7 @@ export function AddFieldDialog(props: {
       },
     ),
   );
-  const badName = () => name().trim() !== "" && !FIELD_NAME.test(name().trim());
+  const problem = () => (name().trim() ? fieldNameProblem(name().trim()) : null);
   return (
     <FormDialog
       open={props.open}
@@ -43,7 +45,7 @@ export function AddFieldDialog(props: {
       title="New information field"
       submitLabel="Add field"
       pending={add.pending()}
-      submitDisabled={!name().trim() || badName()}
+      submitDisabled={!name().trim() || problem() !== null}
       onSubmit={async () => {
         const t = await add.run();
         if (t) props.onAdded(t);
@@ -55,12 +57,11 @@ export function AddFieldDialog(props: {
           required
           value={name()}
           onInput={setName}
+          maxLength={MAX_FIELD_NAME}
           autocomplete="off"
-          hint="Latin letters, digits and underscore; token is reserved"
+          hint={`Latin letters, digits and underscore; ${RESERVED_FIELD_NAME} is reserved`}
         />
-        <ErrorBox
-          error={badName() ? "The name may contain only Latin letters, digits and underscore" : null}
-        />
+        <ErrorBox error={problem()} />
         <TextField label="Field description" value={description()} onInput={setDescription} />
         <TextField label="Field value" value={value()} onInput={setValue} />
         <ErrorBox error={add.error()} />

@@ -1,3 +1,4 @@
+import { MAX_TEMPLATE_NAME } from "@keyflow/schemas";
 import { createEffect, createSignal, on } from "solid-js";
 import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
@@ -55,6 +56,7 @@ export function CreateTemplateDialog(props: {
         <TextField
           label="Name"
           required
+          maxLength={MAX_TEMPLATE_NAME}
           value={name()}
           onInput={setName}
           hint="Unique in this project"

@@ -4,8 +4,9 @@ import { ErrorBox } from "../../../components/ErrorBox";
 import { Icon } from "../../../components/Icon";
 import { createAction } from "../../../lib/action";
 import { type RouterInputs, trpc } from "../../../lib/trpc";
+import { fieldNameProblem } from "./fieldName";
 import { NodePicker } from "./NodePicker";
-import { FIELD_NAME, type GraphNode, type Template, type TemplateField } from "./types";
+import type { GraphNode, Template, TemplateField } from "./types";
 
 type FieldUpdate = Omit<RouterInputs["apiKeys"]["updateField"], "fieldId">;
 
@@ -40,7 +41,7 @@ export function FieldRow(props: {
     return c;
   };
   const dirty = () => Object.keys(changes()).length > 0;
-  const badName = () => !FIELD_NAME.test(name().trim());
+  const badName = () => fieldNameProblem(name().trim()) !== null;
   const node = () => props.nodes.find((n) => n.id === f().nodeId);
 
   return (

@@ -1,3 +1,4 @@
+import { MAX_MESSAGE } from "@keyflow/schemas";
 import { createEffect, createSignal, on } from "solid-js";
 import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
@@ -49,6 +50,7 @@ export function RejectDialog(props: {
           rows={3}
           value={reason()}
           onInput={setReason}
+          maxLength={MAX_MESSAGE}
           hint="Sent to the requester by e-mail"
         />
         <ErrorBox error={reject.error()} />

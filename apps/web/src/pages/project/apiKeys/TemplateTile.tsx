@@ -1,3 +1,4 @@
+import { MAX_KEY_TTL_DAYS, MAX_RATE_LIMIT_PER_MINUTE, MAX_TEMPLATE_NAME } from "@keyflow/schemas";
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
@@ -125,7 +126,13 @@ export function TemplateTile(props: {
         }}
       >
         <div class="template-grid">
-          <TextField label="Name" required value={name()} onInput={edited(setName)} />
+          <TextField
+            label="Name"
+            required
+            maxLength={MAX_TEMPLATE_NAME}
+            value={name()}
+            onInput={edited(setName)}
+          />
           <SelectField label="Role" value={roleId()} onChange={edited(setRoleId)} options={roleOptions()} />
           <TextField
             label="Price per request"
@@ -138,6 +145,7 @@ export function TemplateTile(props: {
             label="Rate limit per minute"
             type="number"
             min="1"
+            max={MAX_RATE_LIMIT_PER_MINUTE}
             step="1"
             placeholder="none"
             value={rateLimit()}
@@ -148,6 +156,7 @@ export function TemplateTile(props: {
             label="Key lifetime (days)"
             type="number"
             min="1"
+            max={MAX_KEY_TTL_DAYS}
             step="1"
             placeholder="none"
             value={ttl()}

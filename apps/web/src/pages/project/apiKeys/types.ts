@@ -5,6 +5,3 @@ export type TemplateField = Template["fields"][number];
 export type KeyRequest = RouterOutputs["apiKeys"]["listRequests"][number];
 export type Role = RouterOutputs["roles"]["list"][number];
 export type GraphNode = RouterOutputs["graph"]["get"]["nodes"][number];
-
-/** Field names: Latin letters, digits, underscore (the server checks too). */
-export const FIELD_NAME = /^[A-Za-z0-9_]{1,40}$/;

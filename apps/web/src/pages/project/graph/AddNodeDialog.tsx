@@ -1,3 +1,4 @@
+import type { RUNTIMES as RUNTIME_NAMES } from "@keyflow/schemas";
 import { createSignal, Show } from "solid-js";
 import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
@@ -6,10 +7,10 @@ import { createAction } from "../../../lib/action";
 import { trpc } from "../../../lib/trpc";
 import type { GraphNode } from "./types";
 
-export const RUNTIMES = [
-  { value: "python", label: "Python" },
-  { value: "node", label: "Node.js" },
-];
+export type Runtime = (typeof RUNTIME_NAMES)[number];
+/** Every runtime the server accepts, in the order offered (Python first, the default). */
+const RUNTIME_LABELS: Record<Runtime, string> = { python: "Python", node: "Node.js" };
+export const RUNTIMES = Object.entries(RUNTIME_LABELS).map(([value, label]) => ({ value, label }));
 
 export function AddNodeDialog(props: {
   projectId: number;
@@ -20,7 +21,7 @@ export function AddNodeDialog(props: {
   const [name, setName] = createSignal("");
   const [kind, setKind] = createSignal<"data" | "compute">("data");
   const [description, setDescription] = createSignal("");
-  const [runtime, setRuntime] = createSignal<"python" | "node">("python");
+  const [runtime, setRuntime] = createSignal<Runtime>("python");
   const [entry, setEntry] = createSignal("");
   const create = createAction(() =>
     trpc.graph.createNode.mutate({
@@ -66,7 +67,7 @@ export function AddNodeDialog(props: {
             <SelectField
               label="Runtime"
               value={runtime()}
-              onChange={(v) => setRuntime(v as "python" | "node")}
+              onChange={(v) => setRuntime(v as Runtime)}
               options={RUNTIMES}
             />
             <TextField

@@ -1,3 +1,4 @@
+import { webPaths } from "@keyflow/schemas";
 import { A } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Button } from "../../../components/Button";
@@ -7,7 +8,7 @@ import { CheckboxField, SelectField, TextAreaField, TextField } from "../../../c
 import { createAction } from "../../../lib/action";
 import { errorMessage, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
-import { RUNTIMES } from "./AddNodeDialog";
+import { RUNTIMES, type Runtime } from "./AddNodeDialog";
 import type { NodePanelProps } from "./NodePanel";
 import type { GraphNode } from "./types";
 
@@ -31,7 +32,7 @@ function NodeSecrets(props: { nodeId: number }) {
                   This node can read no secrets.
                   <Show when={can("project_manage")}>
                     {" "}
-                    Grant access on the <A href={`/projects/${projectId()}/secrets`}>Secrets</A> page.
+                    Grant access on the <A href={webPaths.project(projectId(), "secrets")}>Secrets</A> page.
                   </Show>
                 </p>
               }
@@ -140,7 +141,7 @@ export function NodeDescription(props: NodePanelProps) {
   const node = props.node; // the form starts from these values; live values are read from props.node
   const [name, setName] = createSignal(node.name);
   const [description, setDescription] = createSignal(node.description);
-  const [runtime, setRuntime] = createSignal<"node" | "python">(node.runtime ?? "python");
+  const [runtime, setRuntime] = createSignal<Runtime>(node.runtime ?? "python");
   const [entry, setEntry] = createSignal(node.entry ?? "");
   const [timeout, setTimeoutS] = createSignal(String(node.timeoutS));
 
@@ -187,7 +188,7 @@ export function NodeDescription(props: NodePanelProps) {
               label="Runtime"
               value={runtime()}
               options={RUNTIMES}
-              onChange={(v) => setRuntime(v as "node" | "python")}
+              onChange={(v) => setRuntime(v as Runtime)}
               disabled={!editable()}
             />
             <TextField

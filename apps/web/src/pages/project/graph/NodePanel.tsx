@@ -24,18 +24,35 @@ export interface NodePanelProps {
 export function NodePanel(props: NodePanelProps) {
   const { canOnNode } = useProject();
   const [tab, setTab] = createSignal("description");
-  const tabs = (): TabDef[] => [
-    { value: "description", label: "Description", content: () => <NodeDescription {...props} /> },
-    ...(canOnNode("code_view", props.node.id)
-      ? [{ value: "files", label: "Files", content: () => <NodeFiles node={props.node} /> }]
-      : []),
-    ...(canOnNode("package_view", props.node.id)
-      ? [{ value: "packages", label: "Packages", content: () => <NodePackages {...props} /> }]
-      : []),
-    ...(props.node.kind === "compute" && canOnNode("package_view", props.node.id)
-      ? [{ value: "jobs", label: "Jobs", content: () => <NodeJobs {...props} /> }]
-      : []),
+  // Created once and only filtered: every graph refetch brings a new node object, and new tab
+  // objects would re-create the open tab, losing its state (a "Parameters saved" confirmation).
+  const allTabs: (TabDef & { shown: () => boolean })[] = [
+    {
+      value: "description",
+      label: "Description",
+      shown: () => true,
+      content: () => <NodeDescription {...props} />,
+    },
+    {
+      value: "files",
+      label: "Files",
+      shown: () => canOnNode("code_view", props.node.id),
+      content: () => <NodeFiles node={props.node} />,
+    },
+    {
+      value: "packages",
+      label: "Packages",
+      shown: () => canOnNode("package_view", props.node.id),
+      content: () => <NodePackages {...props} />,
+    },
+    {
+      value: "jobs",
+      label: "Jobs",
+      shown: () => props.node.kind === "compute" && canOnNode("package_view", props.node.id),
+      content: () => <NodeJobs {...props} />,
+    },
   ];
+  const tabs = () => allTabs.filter((t) => t.shown());
   return (
     <aside class="node-panel card" aria-label={`Node ${props.node.name}`}>
       <header class="node-panel-head">

@@ -1,3 +1,4 @@
+import { MAX_PERIOD_DAYS } from "@keyflow/schemas";
 import { createMemo, createResource, createSignal, Show } from "solid-js";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { Loading } from "../../../components/Loading";
@@ -10,7 +11,6 @@ import { addLocalDays, computePeriod, type PeriodKind, toDateInput } from "./per
 import { UsageChart } from "./UsageChart";
 
 const PAGE_SIZE = 20;
-const MAX_DAYS = 400;
 
 export default function IssuedKeysPage() {
   const { projectId } = useProject();
@@ -28,7 +28,7 @@ export default function IssuedKeysPage() {
   const period = createMemo(() => {
     refreshKey();
     const p = computePeriod(kind(), custom());
-    if (p && p.to.getTime() - p.from.getTime() > MAX_DAYS * 86_400_000) return null;
+    if (p && p.to.getTime() - p.from.getTime() > MAX_PERIOD_DAYS * 86_400_000) return null;
     return p;
   });
   const [issued] = createResource(

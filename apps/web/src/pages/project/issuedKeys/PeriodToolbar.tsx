@@ -1,3 +1,4 @@
+import { MAX_PERIOD_DAYS } from "@keyflow/schemas";
 import { For, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { type PeriodKind, TIME_ZONE } from "./period";
@@ -62,7 +63,9 @@ export function PeriodToolbar(props: {
         Time zone: <strong>{TIME_ZONE}</strong>
       </span>
       <Show when={props.invalid}>
-        <span class="small text-danger">Choose a start day on or before the end day (at most 400 days).</span>
+        <span class="small text-danger">
+          Choose a start day on or before the end day (at most {MAX_PERIOD_DAYS} days).
+        </span>
       </Show>
       <span class="spacer" />
       <Button size="sm" pending={props.refreshing} onClick={() => props.onRefresh()}>

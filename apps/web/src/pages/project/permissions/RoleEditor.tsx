@@ -1,3 +1,4 @@
+import { NODE_PERMISSIONS, PERMISSION_LABELS, PROJECT_PERMISSIONS } from "@keyflow/schemas";
 import { createSignal, For, Show } from "solid-js";
 import { createStore, produce } from "solid-js/store";
 import { Button } from "../../../components/Button";
@@ -5,7 +6,6 @@ import { ConfirmButton } from "../../../components/ConfirmButton";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { CheckboxField, TextField } from "../../../components/Field";
 import { createAction } from "../../../lib/action";
-import { NODE_PERMISSIONS, PROJECT_PERMISSIONS } from "../../../lib/permissions";
 import { type RouterInputs, type RouterOutputs, trpc } from "../../../lib/trpc";
 
 export type Role = RouterOutputs["roles"]["list"][number];
@@ -77,17 +77,17 @@ export function RoleEditor(props: {
         <div class="perm-grid">
           <For each={PROJECT_PERMISSIONS}>
             {(p) => (
-              <label class="perm-item" title={p.help}>
+              <label class="perm-item" title={PERMISSION_LABELS[p].help}>
                 <input
                   type="checkbox"
-                  name={p.name}
-                  checked={perms.project.includes(p.name)}
+                  name={p}
+                  checked={perms.project.includes(p)}
                   disabled={readOnly()}
-                  onChange={(e) => toggleProject(p.name, e.currentTarget.checked)}
+                  onChange={(e) => toggleProject(p, e.currentTarget.checked)}
                 />
                 <span>
-                  <code>{p.name}</code>
-                  <span class="perm-help">{p.help}</span>
+                  <code>{p}</code>
+                  <span class="perm-help">{PERMISSION_LABELS[p].help}</span>
                 </span>
               </label>
             )}
@@ -107,7 +107,9 @@ export function RoleEditor(props: {
               <thead>
                 <tr>
                   <th>Node</th>
-                  <For each={NODE_PERMISSIONS}>{(p) => <th class="center">{p.label}</th>}</For>
+                  <For each={NODE_PERMISSIONS}>
+                    {(p) => <th class="center">{PERMISSION_LABELS[p].short}</th>}
+                  </For>
                 </tr>
               </thead>
               <tbody>
@@ -117,18 +119,16 @@ export function RoleEditor(props: {
                       <td>{node.name}</td>
                       <For each={NODE_PERMISSIONS}>
                         {(p) => {
-                          const viaProject = () => perms.project.includes(p.name);
+                          const viaProject = () => perms.project.includes(p);
                           return (
                             <td class="center">
                               <input
                                 type="checkbox"
-                                aria-label={`${p.name} on ${node.name}`}
-                                title={viaProject() ? "Granted project-wide" : p.name}
-                                checked={
-                                  viaProject() || (perms.nodes[String(node.id)] ?? []).includes(p.name)
-                                }
+                                aria-label={`${p} on ${node.name}`}
+                                title={viaProject() ? "Granted project-wide" : p}
+                                checked={viaProject() || (perms.nodes[String(node.id)] ?? []).includes(p)}
                                 disabled={readOnly() || viaProject()}
-                                onChange={(e) => toggleNode(node.id, p.name, e.currentTarget.checked)}
+                                onChange={(e) => toggleNode(node.id, p, e.currentTarget.checked)}
                               />
                             </td>
                           );

@@ -1,10 +1,12 @@
+import { secretNameProblem } from "@keyflow/schemas";
 import { createEffect, createSignal, on } from "solid-js";
 import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
-import { TextAreaField, TextField } from "../../../components/Field";
+import { TextAreaField } from "../../../components/Field";
 import { createAction } from "../../../lib/action";
 import { trpc } from "../../../lib/trpc";
-import { envName, MAX_SECRET_NAME, type Secret, secretNameProblem } from "./types";
+import { SecretNameField } from "./SecretNameField";
+import type { Secret } from "./types";
 
 /** A new ordinary secret: name (checked as you type), value, description. */
 export function AddSecretDialog(props: {
@@ -55,26 +57,15 @@ export function AddSecretDialog(props: {
       }}
     >
       <div class="stack">
-        <TextField
-          label="Name"
-          class={`input mono ${touched() && problem() ? "invalid" : ""}`}
-          required
-          maxLength={MAX_SECRET_NAME}
-          autocomplete="off"
+        <SecretNameField
           placeholder="DB_PASSWORD"
-          hint={
-            name().trim() && !problem()
-              ? `Latin letters, digits and underscore, at most ${MAX_SECRET_NAME} characters. Jobs read it as ${envName(name().trim())}.`
-              : `Latin letters, digits and underscore, at most ${MAX_SECRET_NAME} characters.`
-          }
           value={name()}
           onInput={(v) => {
             setTouched(true);
             setName(v);
           }}
-          aria-invalid={touched() && problem() ? "true" : undefined}
+          showProblem={touched() && name() !== ""}
         />
-        <ErrorBox error={touched() && name() ? problem() : null} />
         <TextAreaField
           label="Value"
           mono

@@ -1,3 +1,4 @@
+import { importPrefixProblem, MAX_IMPORT_PREFIX, RESERVED_FIELD_NAME } from "@keyflow/schemas";
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { Dialog } from "../../../components/Dialog";
@@ -8,7 +9,7 @@ import { Loading } from "../../../components/Loading";
 import { createAction } from "../../../lib/action";
 import { formatDate } from "../../../lib/format";
 import { trpc } from "../../../lib/trpc";
-import { IMPORT_PREFIX, type MyKey, type Secret } from "./types";
+import type { MyKey, Secret } from "./types";
 
 /**
  * "Add API key" (SPEC §3.6): pick one of the caller's active keys from any project, choose a
@@ -26,12 +27,12 @@ export function ImportKeyDialog(props: {
   const [prefix, setPrefix] = createSignal("");
   const active = () => (props.keys ?? []).filter((k) => k.state === "active");
   const p = () => prefix().trim();
-  const prefixOk = () => IMPORT_PREFIX.test(p());
+  const prefixProblem = () => importPrefixProblem(p());
   const names = () => {
     const k = chosen();
     if (!k) return [];
     const pre = p() || "<prefix>";
-    return [`${pre}_token`, ...k.fields.map((f) => `${pre}_${f.name}`)];
+    return [`${pre}_${RESERVED_FIELD_NAME}`, ...k.fields.map((f) => `${pre}_${f.name}`)];
   };
   const importKey = createAction(async () => {
     const k = chosen();
@@ -50,7 +51,7 @@ export function ImportKeyDialog(props: {
     ),
   );
   const submit = async () => {
-    if (!prefixOk()) return;
+    if (prefixProblem()) return;
     const created = await importKey.run();
     if (created) props.onImported(created);
   };
@@ -73,7 +74,12 @@ export function ImportKeyDialog(props: {
           >
             ← Other key
           </Button>
-          <Button variant="primary" disabled={!prefixOk()} pending={importKey.pending()} onClick={submit}>
+          <Button
+            variant="primary"
+            disabled={!!prefixProblem()}
+            pending={importKey.pending()}
+            onClick={submit}
+          >
             Import key
           </Button>
         </Show>
@@ -142,20 +148,18 @@ export function ImportKeyDialog(props: {
             </div>
             <TextField
               label="Prefix"
-              class={`input mono ${p() && !prefixOk() ? "invalid" : ""}`}
+              class={`input mono ${p() && prefixProblem() ? "invalid" : ""}`}
               placeholder="server"
-              maxLength={40}
+              maxLength={MAX_IMPORT_PREFIX}
               autocomplete="off"
-              hint="Latin letters, digits and underscore; 1–40 characters."
+              hint={`Latin letters, digits and underscore; 1–${MAX_IMPORT_PREFIX} characters.`}
               value={prefix()}
               onInput={(v) => {
                 importKey.clearError();
                 setPrefix(v);
               }}
             />
-            <Show when={p() && !prefixOk()}>
-              <ErrorBox error="The prefix may contain only Latin letters, digits and underscore (1–40)." />
-            </Show>
+            <ErrorBox error={p() ? prefixProblem() : null} />
             <div>
               <h4 class="section-label">Secrets to create</h4>
               <ul class="secret-preview" aria-label="Secrets to create">

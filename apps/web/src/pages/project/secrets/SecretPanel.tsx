@@ -1,14 +1,16 @@
+import { secretEnvName, secretNameProblem } from "@keyflow/schemas";
 import { createSignal, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
 import { ErrorBox } from "../../../components/ErrorBox";
-import { TextAreaField, TextField } from "../../../components/Field";
+import { TextAreaField } from "../../../components/Field";
 import { Icon } from "../../../components/Icon";
 import { createAction } from "../../../lib/action";
 import { formatDateTime } from "../../../lib/format";
 import { trpc } from "../../../lib/trpc";
+import { SecretNameField } from "./SecretNameField";
 import { SecretNodes } from "./SecretNodes";
-import { envName, type GraphNode, type MyKey, type Secret, secretNameProblem } from "./types";
+import type { GraphNode, MyKey, Secret } from "./types";
 
 /** Where an imported secret came from, in words. */
 function sourceText(s: Secret, keys: MyKey[]): string {
@@ -43,14 +45,7 @@ function EditForm(props: { secret: Secret; onSaved: (s: Secret) => void; onCance
         if (!problem()) void save.run();
       }}
     >
-      <TextField
-        label="Name"
-        class={`input mono ${problem() ? "invalid" : ""}`}
-        value={name()}
-        onInput={setName}
-        hint="Latin letters, digits and underscore, at most 64 characters."
-      />
-      <ErrorBox error={problem()} />
+      <SecretNameField value={name()} onInput={setName} showProblem />
       <TextAreaField label="Description" rows={2} value={description()} onInput={setDescription} />
       <Show
         when={!imported()}
@@ -135,8 +130,8 @@ export function SecretPanel(props: {
               title={`Delete secret ${s().name}?`}
               message={
                 <p>
-                  Nodes lose access at once: jobs no longer get <code>{envName(s().name)}</code>. This cannot
-                  be undone.
+                  Nodes lose access at once: jobs no longer get <code>{secretEnvName(s().name)}</code>. This
+                  cannot be undone.
                 </p>
               }
               confirmLabel="Delete secret"
@@ -169,7 +164,7 @@ export function SecretPanel(props: {
         <dl class="kv secret-kv">
           <dt>Variable</dt>
           <dd>
-            <code>{envName(s().name)}</code>
+            <code>{secretEnvName(s().name)}</code>
           </dd>
           <Show when={props.manage}>
             <dt>Value</dt>

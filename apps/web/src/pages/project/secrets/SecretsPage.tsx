@@ -1,3 +1,4 @@
+import { secretEnvName } from "@keyflow/schemas";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { Button } from "../../../components/Button";
@@ -48,7 +49,7 @@ export default function SecretsPage() {
     <div class="page">
       <PageHeader
         title="Secrets"
-        subtitle="Encrypted values that chosen nodes read in their jobs as environment variables RNDFLOW_SECRET_<NAME>."
+        subtitle={`Encrypted values that chosen nodes read in their jobs as environment variables ${secretEnvName("<name>")}.`}
         actions={
           <Show when={manage()}>
             <Button
