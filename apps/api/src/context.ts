@@ -1,6 +1,8 @@
 import { anonymous, type Principal, userPrincipal } from "@keyflow/core";
+import { TRPCError } from "@trpc/server";
 import type { Context as HonoContext } from "hono";
 import type { AppDeps } from "./deps";
+import { isDatabaseUnavailable, logOutage, UNAVAILABLE_MESSAGE } from "./rest/errors";
 
 export function clientIp(c: HonoContext): string {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
@@ -14,7 +16,12 @@ export function clientIp(c: HonoContext): string {
 export async function sessionPrincipal(deps: AppDeps, c: HonoContext, resHeaders: Headers) {
   const sessionId = deps.auth.readSessionCookie(c.req.header("cookie") ?? "");
   if (!sessionId) return { principal: anonymous as Principal, user: null, session: null };
-  const { session, user } = await deps.auth.validateSession(sessionId);
+  const { session, user } = await deps.auth.validateSession(sessionId).catch((err: unknown) => {
+    if (!isDatabaseUnavailable(err)) throw err;
+    // tRPC builds its context outside any procedure: only an error it knows sets the status (503)
+    logOutage({ err, path: c.req.path }, "session lookup failed: database unavailable");
+    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: UNAVAILABLE_MESSAGE, cause: err });
+  });
   if (!session) {
     resHeaders.append("Set-Cookie", deps.auth.createBlankSessionCookie().serialize());
     return { principal: anonymous as Principal, user: null, session: null };

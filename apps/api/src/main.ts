@@ -1,4 +1,5 @@
-import { serve } from "@hono/node-server";
+import { IncomingMessage } from "node:http";
+import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import { assertMasterSecret, Keyring } from "@keyflow/core";
 import { createDb, createPool } from "@keyflow/db";
 import { createApp } from "./app";
@@ -9,7 +10,8 @@ import { logger } from "./logger";
 const config = loadConfig();
 if (config.smtpCapture && !config.devMailboxOpen)
   logger.warn("APP_URL is not localhost: the Dev mailbox shows each user only mail addressed to them");
-const pool = createPool(config.databaseUrl, { max: 20 });
+// waiting for a connection is bounded: while PostgreSQL is unreachable requests answer 503 at once
+const pool = createPool(config.databaseUrl, { max: 20, connectionTimeoutMillis: 5_000 });
 const db = createDb(pool);
 // a different KEYFLOW_SECRET would make every stored token and secret undecryptable (SPEC §11)
 const checkSecret = async () => assertMasterSecret(db, new Keyring(config.secret));
@@ -21,8 +23,56 @@ await checkSecret().catch(async (err: Error) => {
 const auth = createLucia(pool, config.appUrl.startsWith("https://"));
 const app = createApp({ db, pool, auth, config });
 
+// what is left of an unread request body is read and dropped before answering, up to these bounds
+const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
+const DRAIN_TIMEOUT_MS = 5_000;
+
+/** Reads what is left of the request's body; false when it is too large or still coming at the deadline. */
+async function drainBody(req: Request, incoming: IncomingMessage): Promise<boolean> {
+  if (Number(incoming.headers["content-length"] ?? 0) > DRAIN_MAX_BYTES) return false;
+  const body = req.body;
+  if (!body) return true;
+  if (body.locked) return false;
+  const reader = body.getReader();
+  const drained = (async () => {
+    let bytes = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return true;
+      bytes += value.byteLength;
+      if (bytes > DRAIN_MAX_BYTES) return false;
+    }
+  })().catch(() => false);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), DRAIN_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([drained, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Answers a request whose body the app did not read (a 401, 403 or 413 before the body is parsed)
+ * only once the body is read, so the keep-alive connection stays usable: @hono/node-server would
+ * otherwise close it ≈500 ms later and the client's next request on it would fail. A body beyond
+ * the bounds is answered with `Connection: close`, so the client opens a new connection.
+ */
+async function fetchKeepingAlive(req: Request, env: HttpBindings | Http2Bindings): Promise<Response> {
+  const res = await app.fetch(req, env);
+  const { incoming } = env;
+  if (!(incoming instanceof IncomingMessage) || incoming.readableEnded) return res;
+  if (req.method === "GET" || req.method === "HEAD") return res;
+  if (await drainBody(req, incoming)) return res;
+  const headers = new Headers(res.headers);
+  headers.set("Connection", "close");
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
+
 const server = serve(
-  { fetch: app.fetch, port: config.port, hostname: process.env.HOST ?? "0.0.0.0" },
+  { fetch: fetchKeepingAlive, port: config.port, hostname: process.env.HOST ?? "0.0.0.0" },
   (info) => {
     logger.info({ port: info.port, appUrl: config.appUrl }, "Keyflow API listening");
   },

@@ -6,6 +6,16 @@ const apiDir = path.resolve(import.meta.dirname, "..");
 
 export interface ApiProcess {
   url: string;
+  port: number;
+  pid: number;
+  /** Resolves when the process has exited, with its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+  /** Sends a signal (e.g. SIGKILL for a crash) without waiting. */
+  kill: (signal: NodeJS.Signals) => void;
+  /** Whether the process is still running. */
+  running: () => boolean;
+  /** What the process printed so far (stdout and stderr, the last ≈ 500 kB), when started with `capture`. */
+  output: () => string;
   stop: () => Promise<void>;
 }
 
@@ -30,9 +40,15 @@ export async function eventually<T>(
   }
 }
 
-/** A real API process (`src/main.ts`) on a free port, against the given database. */
-export async function startApiProcess(env: { databaseUrl: string; secret: string }): Promise<ApiProcess> {
-  const port = await freePort();
+/**
+ * A real API process (`src/main.ts`) on a free port (or `opts.port`), against the given database.
+ * With `capture`, its output is kept for `output()` instead of printed.
+ */
+export async function startApiProcess(
+  env: { databaseUrl: string; secret: string },
+  opts: { port?: number; capture?: boolean; logLevel?: string } = {},
+): Promise<ApiProcess> {
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: apiDir,
@@ -44,16 +60,49 @@ export async function startApiProcess(env: { databaseUrl: string; secret: string
       PORT: String(port),
       HOST: "127.0.0.1",
       APP_URL: "http://localhost:3000",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: opts.logLevel ?? "warn",
     },
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", opts.capture ? "pipe" : "inherit", opts.capture ? "pipe" : "inherit"],
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await eventually(async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 30_000, 100);
+  let printed = "";
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on("data", (chunk: Buffer) => {
+      printed += chunk.toString();
+      if (printed.length > 1_000_000) printed = printed.slice(-500_000);
+    });
+  }
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+  const listening = eventually(
+    async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined),
+    30_000,
+    100,
+  );
+  const died = exited.then((code) => {
+    throw new Error(`API process exited with ${code} before listening`);
+  });
+  await Promise.race([listening, died]).catch((e) => {
+    child.kill("SIGKILL");
+    throw e;
+  });
+  died.catch(() => {});
   return {
     url,
+    port,
+    pid: child.pid!,
+    exited,
+    kill: (signal) => {
+      if (exitCode === undefined) child.kill(signal);
+    },
+    running: () => exitCode === undefined,
+    output: () => printed,
     stop: async () => {
-      if (child.exitCode === null) child.kill("SIGTERM");
+      if (exitCode === undefined) child.kill("SIGTERM");
       await exited;
     },
   };

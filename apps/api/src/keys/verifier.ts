@@ -9,21 +9,27 @@ import {
 import type { Db } from "@keyflow/db";
 import pg from "pg";
 import { logger } from "../logger";
+import { KeyDirectory } from "./directory";
 
 type VerifiedKey = apiKeys.VerifiedKey;
 export type Verification =
   | { key: VerifiedKey }
-  | { refusal: "malformed" | "unknown" | "revoked" | "expired"; key?: VerifiedKey };
+  | { refusal: "malformed" | "unknown" | "revoked" | "expired"; key?: VerifiedKey }
+  /** the caller's address is over its junk-token limit and the token is no known key: not looked up */
+  | { refusal: "throttled"; key?: undefined };
 
 const HARD_TTL_MS = 60_000;
 const NEGATIVE_TTL_MS = 60_000;
 const NEGATIVE_MAX = 10_000;
-const RECONNECT_MS = 1_000;
+const RECONNECT_MS = 500;
+const RECONNECT_MAX_MS = 2_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Verifies API keys from memory in steady state (SPEC §7). Entries are dropped by NOTIFY from any
  * process (within a second), at once for changes made in this process, at their expiry, and after a
- * hard TTL. While the LISTEN connection is down nothing is cached, so every lookup is fresh.
+ * hard TTL. While the LISTEN connection is down nothing is cached, so every lookup is fresh; it is
+ * re-established in the background (every ≤ 2 s) until PostgreSQL is back.
  */
 export class KeyVerifier {
   private readonly cache = new Map<string, { key: VerifiedKey; cachedAt: number }>();
@@ -34,9 +40,16 @@ export class KeyVerifier {
   >();
   // unknown token hashes: a junk token with a valid checksum costs one lookup per minute, not one per call
   private readonly negative = new Map<string, number>();
+  // hashes of real keys, so a valid key passes while its address is throttled for junk
+  private readonly directory: KeyDirectory;
   private listener: pg.Client | null = null;
   private listening = false;
   private connecting: Promise<void> | null = null;
+  // the next LISTEN attempt after a failure; meanwhile lookups go to the database without waiting
+  private retry: NodeJS.Timeout | null = null;
+  private failures = 0;
+  // bumped by every invalidation and LISTEN change: a lookup that overlapped one is not cached
+  private version = 0;
   private closed = false;
   private readonly unsubscribe: () => void;
 
@@ -45,27 +58,36 @@ export class KeyVerifier {
     private readonly connectionString: string,
   ) {
     this.unsubscribe = apiKeys.onKeysChanged((scope) => this.invalidate(scope));
+    this.directory = new KeyDirectory((since) => apiKeys.keyHashesSince(db, since));
   }
 
-  async verify(token: string): Promise<Verification> {
+  /**
+   * `throttled`: the caller's address is over its junk-token limit. A cached or known key is still
+   * verified as usual (a valid key is never refused for others' junk); anything else is refused
+   * without a lookup.
+   */
+  async verify(token: string, opts: { throttled?: boolean } = {}): Promise<Verification> {
     if (!isWellFormedToken(token)) return { refusal: "malformed" };
     await this.ensureListening();
     const hash = hashToken(token);
     const id = hash.toString("hex");
     const now = Date.now();
     const cached = this.cache.get(id);
+    const version = this.version;
     let key: VerifiedKey | null;
     if (cached && this.listening && now - cached.cachedAt < HARD_TTL_MS) {
       key = cached.key;
     } else {
       const negativeUntil = this.negative.get(id);
       if (negativeUntil && negativeUntil > now) return { refusal: "unknown" };
+      if (opts.throttled && !(await this.directory.mayBeKey(hash))) return { refusal: "throttled" };
       key = await apiKeys.findKeyByHash(this.db, hash);
       if (!key) {
         this.rememberUnknown(id, now);
         return { refusal: "unknown" };
       }
-      if (this.listening) this.cache.set(id, { key, cachedAt: now });
+      this.directory.add(hash);
+      if (this.listening && this.version === version) this.cache.set(id, { key, cachedAt: now });
     }
     if (key.refusal) return { refusal: key.refusal, key };
     if (key.expiresAt && key.expiresAt.getTime() <= now) return { refusal: "expired", key };
@@ -85,10 +107,11 @@ export class KeyVerifier {
     const now = Date.now();
     const cached = this.grants.get(principal.keyId);
     if (cached && this.listening && now - cached.cachedAt < HARD_TTL_MS) return cached.grants;
+    const version = this.version;
     const access = await resolveAccess(this.db, principal, principal.projectId);
     if (!access) return undefined;
     const grants: Grants = { project: access.project, nodes: access.nodes, isMember: access.isMember };
-    if (this.listening)
+    if (this.listening && this.version === version)
       this.grants.set(principal.keyId, {
         grants,
         projectId: principal.projectId,
@@ -99,6 +122,7 @@ export class KeyVerifier {
   }
 
   invalidate(scope: apiKeys.KeyScope) {
+    this.version++;
     const hit = (k: { keyId: number; projectId: number; userId: number }) =>
       ("keyIds" in scope && scope.keyIds.includes(k.keyId)) ||
       ("projectId" in scope && scope.projectId === k.projectId) ||
@@ -113,27 +137,46 @@ export class KeyVerifier {
   }
 
   private ensureListening(): Promise<void> {
-    if (this.listening || this.closed) return Promise.resolve();
+    if (this.listening || this.closed || this.retry) return Promise.resolve();
     this.connecting ??= this.listen().finally(() => {
       this.connecting = null;
     });
     return this.connecting;
   }
 
+  private scheduleRetry() {
+    if (this.closed || this.retry) return;
+    const delay = Math.min(RECONNECT_MS * 2 ** this.failures, RECONNECT_MAX_MS);
+    this.failures++;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.ensureListening();
+    }, delay);
+    this.retry.unref();
+  }
+
+  private dropCache() {
+    this.version++;
+    this.cache.clear();
+    this.grants.clear();
+  }
+
   private async listen() {
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
     const lost = (err?: Error) => {
       if (this.listener !== client) return;
       this.listener = null;
       this.listening = false;
-      this.cache.clear();
-      this.grants.clear();
+      this.dropCache();
       if (!this.closed) {
         logger.warn(
           { err: err?.message },
           "key cache: LISTEN connection lost; verifying from the database until it is back",
         );
-        setTimeout(() => void this.ensureListening(), RECONNECT_MS).unref();
+        this.scheduleRetry();
       }
       client.end().catch(() => {});
     };
@@ -143,24 +186,34 @@ export class KeyVerifier {
       try {
         this.invalidate(JSON.parse(msg.payload ?? "{}") as apiKeys.KeyScope);
       } catch {
-        this.cache.clear();
-        this.grants.clear();
+        this.dropCache();
       }
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${apiKeys.KEY_CHANNEL}`);
+      if (this.closed) {
+        await client.end();
+        return;
+      }
+      // whatever changed while nobody listened is unknown: start from an empty cache
+      this.dropCache();
       this.listener = client;
-      this.listening = !this.closed;
-      if (this.closed) await client.end();
+      this.listening = true;
+      if (this.failures > 0) logger.info("key cache: LISTEN connection is back");
+      this.failures = 0;
     } catch (err) {
       client.end().catch(() => {});
-      logger.warn({ err: (err as Error).message }, "key cache: cannot LISTEN; verifying from the database");
+      if (this.failures === 0)
+        logger.warn({ err: (err as Error).message }, "key cache: cannot LISTEN; verifying from the database");
+      this.scheduleRetry();
     }
   }
 
   async close() {
     this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
     this.unsubscribe();
     this.listening = false;
     this.cache.clear();

@@ -43,18 +43,22 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
 
     const started = performance.now();
     const ip = clientIp(c);
-    const refuse = (message: string) => {
-      services.invalidKeyLimiter.take(ip, INVALID_KEYS_PER_MINUTE);
-      return c.json({ detail: message }, 401);
-    };
+    // junk tokens from one address are limited so they cannot each cost a lookup; a real key from
+    // that address is still verified (the verifier knows real keys without a lookup per token)
     const ipState = services.invalidKeyLimiter.peek(ip, INVALID_KEYS_PER_MINUTE);
-    if (ipState && !ipState.allowed) {
-      c.header("Retry-After", String(ipState.retryAfterS));
+    const throttled = ipState !== null && !ipState.allowed;
+    const tooMany = () => {
+      c.header("Retry-After", String(ipState?.retryAfterS ?? 60));
       return c.json({ detail: "Too many invalid API keys from this address" }, 429);
-    }
+    };
+    const refuse = (message: string, junk: boolean) => {
+      services.invalidKeyLimiter.take(ip, INVALID_KEYS_PER_MINUTE);
+      return junk && throttled ? tooMany() : c.json({ detail: message }, 401);
+    };
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) return refuse("Authorization must be 'Bearer <API key>'");
-    const verification = await services.verifier.verify(match[1]!);
+    if (!match) return refuse("Authorization must be 'Bearer <API key>'", true);
+    const verification = await services.verifier.verify(match[1]!, { throttled });
+    if ("refusal" in verification && verification.refusal === "throttled") return tooMany();
     const record = (status: number, key = verification.key) => {
       if (!key) return;
       services.usage.record({
@@ -70,7 +74,9 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
     };
     if ("refusal" in verification || verification.key.roleId === null) {
       record(401);
-      return refuse(REFUSALS["refusal" in verification ? verification.refusal : "revoked"]);
+      const refusal = "refusal" in verification ? verification.refusal : "revoked";
+      // a revoked or expired key is a real one: it is told so, never throttled as junk
+      return refuse(REFUSALS[refusal], refusal === "malformed" || refusal === "unknown");
     }
     const key = verification.key;
     if (key.rateLimitPerMinute !== null) {

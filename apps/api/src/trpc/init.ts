@@ -1,11 +1,13 @@
 import { CoreError, type ErrorCode, type Keyring, type Principal, zodToCoreError } from "@keyflow/core";
 import type { Db } from "@keyflow/db";
+import { jsonProblem } from "@keyflow/schemas";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Session } from "lucia";
-import superjson from "superjson";
+import superjson, { type SuperJSONResult } from "superjson";
 import { ZodError } from "zod";
 import type { Auth } from "../auth/lucia";
 import type { Config } from "../config";
+import { isDatabaseUnavailable, logOutage, UNAVAILABLE_MESSAGE } from "../rest/errors";
 
 export interface Context {
   db: Db;
@@ -31,14 +33,38 @@ const CODES: Record<ErrorCode, TRPCError["code"]> = {
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
 };
 
+/**
+ * superjson, refusing inputs nested deeper than JSON bodies may be before superjson (and zod) walk
+ * them recursively: a deep one would overflow the stack.
+ */
+const transformer = {
+  input: {
+    serialize: superjson.serialize,
+    deserialize: (input: unknown) => {
+      const problem = jsonProblem(input, { storable: false });
+      if (problem) throw new TRPCError({ code: "BAD_REQUEST", message: `input: ${problem}` });
+      return superjson.deserialize(input as SuperJSONResult);
+    },
+  },
+  output: superjson,
+};
+
+/** tRPC wraps whatever reading the input threw (JSON.parse, superjson) as BAD_REQUEST with its text. */
+function inputReadMessage(cause: Error): string {
+  return cause instanceof SyntaxError ? "input: is not valid JSON" : "input: is not valid superjson";
+}
+
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer,
   errorFormatter({ shape, error }) {
     const { stack: _stack, ...data } = shape.data;
     if (error.code === "INTERNAL_SERVER_ERROR") return { ...shape, message: "Internal server error", data };
     // input validation failures read like core's: "name: is required"
     if (error.cause instanceof ZodError)
       return { ...shape, message: zodToCoreError(error.cause).message, data };
+    // a foreign error's text (a JSON.parse position, a stack overflow) never reaches the caller
+    if (error.code === "BAD_REQUEST" && error.cause && !(error.cause instanceof CoreError))
+      return { ...shape, message: inputReadMessage(error.cause), data };
     return { ...shape, data };
   },
 });
@@ -53,6 +79,20 @@ const mapCoreErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** A database outage is SERVICE_UNAVAILABLE (503) with a plain message, its cause logged. */
+const mapDatabaseOutage = t.middleware(async ({ next, path }) => {
+  const result = await next();
+  if (!result.ok && result.error.code !== "SERVICE_UNAVAILABLE" && isDatabaseUnavailable(result.error)) {
+    const cause = result.error.cause ?? result.error;
+    logOutage({ err: cause, path }, "tRPC procedure failed: database unavailable");
+    return {
+      ...result,
+      error: new TRPCError({ code: "SERVICE_UNAVAILABLE", message: UNAVAILABLE_MESSAGE, cause }),
+    };
+  }
+  return result;
+});
+
 const refuseApiKeys = t.middleware(({ ctx, next }) => {
   if (ctx.bearer)
     throw new TRPCError({ code: "UNAUTHORIZED", message: "API keys are accepted only on /api" });
@@ -63,7 +103,7 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Anyone, signed in or not; core decides what a signed-out visitor may see. */
-export const publicProcedure = t.procedure.use(mapCoreErrors).use(refuseApiKeys);
+export const publicProcedure = t.procedure.use(mapDatabaseOutage).use(mapCoreErrors).use(refuseApiKeys);
 
 /** Signed-in users only. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

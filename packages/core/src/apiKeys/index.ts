@@ -1,3 +1,4 @@
+export { keyHashesSince } from "./directory";
 export { addField, removeField, updateField } from "./fields";
 export { KEY_CHANNEL, type KeyScope, keysChanged, onKeysChanged } from "./invalidation";
 export {

@@ -1,4 +1,4 @@
-import type { Db } from "@keyflow/db";
+import { type Db, sql } from "@keyflow/db";
 import {
   createProjectInput,
   PROJECT_PERMISSIONS,
@@ -79,7 +79,11 @@ export async function createProject(db: Db, principal: Principal, input: z.input
   });
 }
 
-/** Projects the caller is a member of, then public projects they are not in. */
+/**
+ * The projects the caller may see, their own first: those where a role they hold or the public role
+ * grants `project_view` (the rule of `loadAccess`), and public projects, whose About page every
+ * signed-in user sees. Membership alone shows nothing.
+ */
 export async function listProjects(db: Db, principal: Principal): Promise<ProjectSummary[]> {
   const userId = requireUser(principal);
   const rows = await db
@@ -87,7 +91,32 @@ export async function listProjects(db: Db, principal: Principal): Promise<Projec
     .leftJoin("members as m", (j) => j.onRef("m.project_id", "=", "p.id").on("m.user_id", "=", userId))
     .select(["p.id", "p.name", "p.description", "p.is_public", "p.created_at", "m.user_id"])
     .where("p.deleted_at", "is", null)
-    .where((eb) => eb.or([eb("m.user_id", "is not", null), eb("p.is_public", "=", true)]))
+    .where((eb) =>
+      eb.or([
+        eb("p.is_public", "=", true),
+        eb.exists(
+          eb
+            .selectFrom("roles as r")
+            .select(sql.lit(1).as("one"))
+            .whereRef("r.project_id", "=", "p.id")
+            .where(sql<boolean>`'project_view' = any(r.permissions)`)
+            .where((r) =>
+              r.or([
+                r("r.is_public", "=", true),
+                r(
+                  "r.id",
+                  "in",
+                  r
+                    .selectFrom("member_roles as mr")
+                    .select("mr.role_id")
+                    .whereRef("mr.project_id", "=", "p.id")
+                    .where("mr.user_id", "=", userId),
+                ),
+              ]),
+            ),
+        ),
+      ]),
+    )
     .orderBy("m.user_id", (ob) => ob.asc().nullsLast())
     .orderBy("p.id", "desc")
     .execute();
@@ -126,14 +155,24 @@ export async function updateProject(db: Db, principal: Principal, input: z.input
   const data = parse(updateProjectInput, input);
   const access = await loadAccess(db, principal, data.projectId);
   access.require("project_edit");
+  const changes = {
+    ...(data.name !== undefined && { name: data.name }),
+    ...(data.description !== undefined && { description: data.description }),
+    ...(data.isPublic !== undefined && { is_public: data.isPublic }),
+  };
+  // nothing to change: a no-op answering the project as it is, not an empty UPDATE … SET
+  if (Object.keys(changes).length === 0) {
+    const p = await db
+      .selectFrom("projects")
+      .select(["id", "name", "description", "is_public"])
+      .where("id", "=", data.projectId)
+      .executeTakeFirstOrThrow();
+    return { id: p.id, name: p.name, description: p.description, isPublic: p.is_public };
+  }
   return db.transaction().execute(async (trx) => {
     const p = await trx
       .updateTable("projects")
-      .set({
-        ...(data.name !== undefined && { name: data.name }),
-        ...(data.description !== undefined && { description: data.description }),
-        ...(data.isPublic !== undefined && { is_public: data.isPublic }),
-      })
+      .set(changes)
       .where("id", "=", data.projectId)
       .returning(["id", "name", "description", "is_public"])
       .executeTakeFirstOrThrow();

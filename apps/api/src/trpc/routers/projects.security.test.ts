@@ -98,3 +98,79 @@ describe("projects permission matrix", () => {
     );
   });
 });
+
+describe("projects.list shows exactly the projects the caller may view", () => {
+  test("a member without project_view sees neither the name nor the description of a private project", async () => {
+    const owner = await h.user("Owner");
+    const member = await h.user("Packer");
+    const project = await owner.client.projects.create.mutate({
+      name: "Secret plans",
+      description: "Acquisition of a competitor",
+    });
+    const packer = await owner.client.roles.create.mutate({
+      projectId: project.id,
+      name: "Packer",
+      permissions: { project: ["package_view"], nodes: {} },
+    });
+    await owner.client.members.add.mutate({
+      projectId: project.id,
+      email: member.email,
+      roleIds: [packer.id],
+    });
+    await expectTrpcError(member.client.projects.get.query({ projectId: project.id }), "NOT_FOUND");
+    const listed = await member.client.projects.list.query();
+    expect(listed.map((p) => p.id)).not.toContain(project.id);
+    expect(JSON.stringify(listed)).not.toMatch(/Secret plans|Acquisition/);
+
+    // once their role grants project_view, list and get agree again
+    await owner.client.roles.update.mutate({
+      roleId: packer.id,
+      permissions: { project: ["project_view", "package_view"], nodes: {} },
+    });
+    expect((await member.client.projects.get.query({ projectId: project.id })).name).toBe("Secret plans");
+    expect((await member.client.projects.list.query()).find((p) => p.id === project.id)).toMatchObject({
+      name: "Secret plans",
+      isMember: true,
+    });
+  });
+
+  test("list and get agree for every caller: members, strangers, a public role, a public project", async () => {
+    const owner = await h.user("Owner");
+    const member = await h.user("Member");
+    const stranger = await h.user("Stranger");
+    const privateOne = await owner.client.projects.create.mutate({ name: "Private" });
+    const withPublicRole = await owner.client.projects.create.mutate({ name: "Public role" });
+    await owner.client.roles.create.mutate({
+      projectId: withPublicRole.id,
+      name: "Everyone",
+      isPublic: true,
+      permissions: { project: ["project_view"], nodes: {} },
+    });
+    const publicOne = await owner.client.projects.create.mutate({ name: "Public", isPublic: true });
+    const graphOnly = await owner.client.roles.create.mutate({
+      projectId: privateOne.id,
+      name: "Graph",
+      permissions: { project: ["graph_view"], nodes: {} },
+    });
+    await owner.client.members.add.mutate({
+      projectId: privateOne.id,
+      email: member.email,
+      roleIds: [graphOnly.id],
+    });
+    const ours = [privateOne.id, withPublicRole.id];
+    for (const caller of [owner, member, stranger]) {
+      const listed = new Set((await caller.client.projects.list.query()).map((p) => p.id));
+      for (const projectId of ours) {
+        const viewable = await caller.client.projects.get.query({ projectId }).then(
+          () => true,
+          () => false,
+        );
+        expect(listed.has(projectId), `${caller.user.name} and project ${projectId}`).toBe(viewable);
+      }
+      // a public project's About page is open to every signed-in user, so it is listed
+      expect(listed.has(publicOne.id)).toBe(true);
+    }
+    expect((await member.client.projects.list.query()).map((p) => p.id)).not.toContain(privateOne.id);
+    expect((await stranger.client.projects.list.query()).map((p) => p.id)).toContain(withPublicRole.id);
+  });
+});
