@@ -69,16 +69,22 @@ function launcherEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Every pid the launcher reported for `name` ("<name> started (pid N)"), oldest first. */
+const pidsOf = (name: string) =>
+  [...output.matchAll(new RegExp(`\\[keyflow\\] ${name} started \\(pid (\\d+)\\)`, "g"))].map((m) =>
+    Number(m[1]),
+  );
+
 /**
  * Runs the real launcher like `npm start` does (or `npm run dev` with `dev`), with its own data
- * directory and ports.
+ * directory and ports, and waits for its ready line (unless `ready: false`).
  */
-async function launch(opts: { dev?: boolean } = {}) {
+async function launch(opts: { dev?: boolean; env?: NodeJS.ProcessEnv; ready?: boolean } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keyflow-start-"));
   dirs.push(dataDir);
   const port = await freePort();
   const webPort = await freePort();
-  const env = { ...launcherEnv(dataDir, port), KEYFLOW_WEB_PORT: String(webPort) };
+  const env = { ...launcherEnv(dataDir, port), KEYFLOW_WEB_PORT: String(webPort), ...opts.env };
   const appUrl = `http://localhost:${opts.dev ? webPort : port}`;
   output = "";
   // its own process group, so afterAll can stop everything it started even if the test fails
@@ -97,14 +103,25 @@ async function launch(opts: { dev?: boolean } = {}) {
     output += d;
   });
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-  await waitFor("the ready line", () => output.includes(`Keyflow is running at ${appUrl}`), {
-    timeoutMs: 60_000,
-    context: () => `--- launcher output ---\n${output}`,
-  });
-
   const info = path.join(dataDir, "postgres.json");
   const postmasterPid = path.join(dataDir, "pg", "postmaster.pid");
-  const pidOf = (name: string) => Number(new RegExp(`${name} started \\(pid (\\d+)\\)`).exec(output)?.[1]);
+  if (opts.ready === false) {
+    await waitFor(
+      "PostgreSQL and both services to start",
+      () => pidsOf("api").length > 0 && pidsOf("worker").length > 0,
+      {
+        timeoutMs: 60_000,
+        context: () => `--- launcher output ---\n${output}`,
+      },
+    );
+  } else {
+    await waitFor("the ready line", () => output.includes(`Keyflow is running at ${appUrl}`), {
+      timeoutMs: 60_000,
+      context: () => `--- launcher output ---\n${output}`,
+    });
+  }
+
+  const pidOf = (name: string) => pidsOf(name)[0] as number;
   return {
     proc,
     dataDir,
@@ -114,6 +131,7 @@ async function launch(opts: { dev?: boolean } = {}) {
     info,
     postmasterPid,
     exited: () => within("the launcher to exit", exited, 30_000),
+    exitedPromise: exited,
     pids: {
       api: pidOf("api"),
       worker: pidOf("worker"),
@@ -126,7 +144,13 @@ async function launch(opts: { dev?: boolean } = {}) {
 /** After the launcher exits: every process it started is gone, and so is the embedded database. */
 async function expectAllStopped(l: Awaited<ReturnType<typeof launch>>) {
   // the launcher waits for each of them; a short grace covers the kernel reaping them
-  for (const [name, pid] of Object.entries(l.pids)) {
+  const all = {
+    ...l.pids,
+    ...Object.fromEntries(
+      ["api", "worker", "web"].flatMap((n) => pidsOf(n).map((pid, i) => [`${n}#${i}`, pid])),
+    ),
+  };
+  for (const [name, pid] of Object.entries(all)) {
     await waitFor(`${name} (pid ${pid}) to be gone`, () => !alive(pid), { timeoutMs: 5_000 });
   }
   expect(fs.existsSync(l.postmasterPid)).toBe(false);
@@ -182,13 +206,52 @@ test("npm start runs PostgreSQL, API and worker, and SIGINT stops all of them", 
   await expectAllStopped(l);
 });
 
-test("when a service dies, the launcher stops everything and exits non-zero", {
+test("kill -9 of the API: the launcher says so and restarts it; the worker and PostgreSQL keep running", {
   timeout: 120_000,
 }, async () => {
   const l = await launch();
-  process.kill(l.pids.worker, "SIGKILL");
-  expect(await l.exited(), output).not.toBe(0);
-  expect(output).toMatch(/worker exited unexpectedly/);
+  process.kill(l.pids.api, "SIGKILL");
+  await waitFor(
+    "the restart notice",
+    () => output.includes("[keyflow] api exited unexpectedly (SIGKILL); restarting in 1 s"),
+    {
+      context: () => output,
+    },
+  );
+  const restarted = await waitFor("a new API process", () => pidsOf("api")[1], { context: () => output });
+  expect(restarted).not.toBe(l.pids.api);
+  await waitFor(
+    "/healthz to answer again",
+    async () => (await fetch(`${l.base}/healthz`).catch(() => null))?.ok,
+    {
+      timeoutMs: 30_000,
+      context: () => output,
+    },
+  );
+  expect(alive(restarted)).toBe(true);
+  expect(alive(l.pids.worker)).toBe(true);
+  expect(alive(l.pids.postgres)).toBe(true);
+  expect(pidsOf("worker")).toEqual([l.pids.worker]); // only the API was restarted
+
+  process.kill(l.proc.pid as number, "SIGINT");
+  expect(await l.exited(), output).toBe(0);
+  await expectAllStopped(l);
+});
+
+test("a service that keeps failing at start: restarted with growing delays, then the launcher gives up and stops everything", {
+  timeout: 120_000,
+}, async () => {
+  // the worker refuses this setting at once, every time
+  const l = await launch({ env: { KEYFLOW_WORKER_DEAD_AFTER_S: "0" }, ready: false });
+  expect(await within("the launcher to give up", l.exitedPromise, 90_000), output).toBe(1);
+  for (const delay of [1, 2, 4])
+    expect(output).toContain(`[keyflow] worker exited unexpectedly (code 1); restarting in ${delay} s`);
+  expect(output).toMatch(
+    /\[keyflow\] worker exited unexpectedly \(code 1\), 4 times in a row within 60 s of starting; giving up, stopping everything/,
+  );
+  expect(output).toContain("KEYFLOW_WORKER_DEAD_AFTER_S must be a whole number of seconds");
+  expect(pidsOf("worker")).toHaveLength(4);
+  expect(output).not.toContain("Keyflow is running");
   await expectAllStopped(l);
 });
 

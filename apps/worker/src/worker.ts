@@ -1,11 +1,13 @@
+import { EventEmitter } from "node:events";
 import { assertMasterSecret, Keyring } from "@keyflow/core";
 import { createDb, createPool, dataDir } from "@keyflow/db";
 import { TASKS } from "@keyflow/schemas";
-import { run } from "graphile-worker";
+import { makeWorkerUtils, run, type WorkerEvents } from "graphile-worker";
 import nodemailer from "nodemailer";
-import { DEFAULT_MAIL_FROM } from "./config";
+import { DEFAULT_MAIL_FROM, sandboxSetting } from "./config";
 import { type DevSmtp, startDevSmtp } from "./devSmtp";
-import { type Executor, LocalProcessExecutor } from "./executor/index";
+import { type Executor, workerExecutor } from "./executor/index";
+import { deadAfterFromEnv, type Heartbeats, startHeartbeats } from "./heartbeat";
 import { graphileLogger, logger } from "./logger";
 import { taskList } from "./tasks/index";
 import { ROLLUP_USAGE_CRON } from "./tasks/rollup_usage";
@@ -31,6 +33,13 @@ export interface StartWorkerOptions {
   crontab?: string;
   /** Runs node jobs; default local child processes, kept away from the data directory. */
   executor?: Executor;
+  /** Sandbox the default executor's jobs with bubblewrap (default KEYFLOW_SANDBOX, on unless "off"). */
+  sandbox?: boolean;
+  /**
+   * Seconds without a heartbeat after which a worker process counts as dead and its locked jobs
+   * go to a live one (default KEYFLOW_WORKER_DEAD_AFTER_S or 30).
+   */
+  deadAfterS?: number;
 }
 
 export interface RunningWorker {
@@ -47,14 +56,27 @@ const SERVICE_CONCURRENCY = 2;
 
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const concurrency = options.concurrency ?? Number(process.env.KEYFLOW_JOB_CONCURRENCY ?? 4);
-  // both runners' jobs, their two LISTEN connections, the capture's inserts
-  const pool = createPool(options.databaseUrl, { max: concurrency + SERVICE_CONCURRENCY + 4 });
+  const deadAfterS = options.deadAfterS ?? deadAfterFromEnv();
+  // both runners' jobs, their two LISTEN connections, the capture's inserts, each e-mail's
+  // delivery lock (held through its SMTP exchange), the heartbeat
+  const pool = createPool(options.databaseUrl, { max: concurrency + 2 * SERVICE_CONCURRENCY + 5 });
   const db = createDb(pool);
   let capture: DevSmtp | undefined;
+  let heartbeats: Heartbeats | undefined;
+  const utils = await makeWorkerUtils({ pgPool: pool, logger: graphileLogger }).catch(async (e) => {
+    await pool.end();
+    throw e;
+  });
+  // graphile-worker locks jobs in the name of each runner's pool: this process's lock holders
+  const lockIds: string[] = [];
+  const events: WorkerEvents = new EventEmitter();
+  events.on("pool:create", ({ workerPool }) => lockIds.push(workerPool.id));
+  const runners: { stop: () => Promise<void> }[] = [];
   try {
     const keyring = options.secret !== undefined ? new Keyring(options.secret) : undefined;
     if (keyring) await assertMasterSecret(db, keyring);
-    const executor = options.executor ?? defaultExecutor();
+    // refuses to start when the job sandbox cannot work here (unless KEYFLOW_SANDBOX=off)
+    const executor = options.executor ?? (await defaultExecutor(options.sandbox ?? sandboxSetting()));
     if (!options.smtpUrl) {
       capture = await startDevSmtp({ db });
       logger.info({ port: capture.port }, "SMTP_URL unset: local SMTP capture feeds the Dev mailbox");
@@ -76,6 +98,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       // the process decides how to stop (see main.ts); graphile-worker's handlers would re-raise
       noHandleSignals: true,
       logger: graphileLogger,
+      events,
     };
     // each runner fetches only the tasks in its list
     const services = await run({
@@ -85,12 +108,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       crontab: options.crontab ?? DEFAULT_CRONTAB,
       taskList: serviceTasks,
     });
+    runners.push(services);
     const nodeJobs = await run({
       ...common,
       concurrency,
       crontab: "",
       taskList: { [TASKS.runNodeJob]: runNodeJob },
     });
+    runners.push(nodeJobs);
+    // from now on a kill -9 of this process hands its jobs to a live worker after deadAfterS
+    heartbeats = await startHeartbeats({ db, utils, lockIds: () => [...lockIds], deadAfterS });
     let stopped: Promise<void> | undefined;
     return {
       smtpUrl,
@@ -98,6 +125,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       stop: () => {
         stopped ??= (async () => {
           await Promise.all([services.stop(), nodeJobs.stop()]);
+          await heartbeats?.stop();
+          await utils.release();
           await executor.close?.();
           transport.close();
           await capture?.stop();
@@ -107,18 +136,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       },
     };
   } catch (e) {
+    await Promise.all(runners.map((r) => r.stop().catch(() => {})));
+    await heartbeats?.stop();
+    await utils.release();
     await capture?.stop();
     await pool.end();
     throw e;
   }
 }
 
-/** Local child processes; prepared now (job user, limits, data directory) so problems show at start. */
-function defaultExecutor(): Executor {
-  const executor = new LocalProcessExecutor({
-    protectedDirs: [dataDir()],
-    onNote: (message, data) => logger.warn(data ?? {}, message),
-  });
-  executor.init().catch((err: Error) => logger.error({ err: err.message }, "node jobs cannot run"));
-  return executor;
+/** Local child processes, sandboxed unless turned off; prepared now so problems show at start. */
+function defaultExecutor(sandbox: boolean): Promise<Executor> {
+  return workerExecutor({ sandbox, protectedDirs: [dataDir()], log: logger });
 }

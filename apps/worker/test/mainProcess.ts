@@ -34,6 +34,7 @@ export function startMain(env: Record<string, string>) {
     }),
   );
   return {
+    pid: child.pid as number,
     output: () => output,
     /** Waits until the output matches; fails at once when the process exits first. */
     until: (what: string, pattern: RegExp) =>
@@ -46,6 +47,12 @@ export function startMain(env: Record<string, string>) {
         },
         { timeoutMs: 30_000, context: () => output },
       ),
+    /** Sends `signal` (e.g. SIGKILL, SIGSTOP, SIGCONT) unless it exited already. */
+    signal: (signal: NodeJS.Signals) => {
+      if (!exit) child.kill(signal);
+    },
+    /** Settles with its exit code and whole output once it has exited. */
+    exited: () => exited,
     /** SIGTERM (unless it exited already), then its exit code and whole output. */
     stop: (): Promise<Exit> => {
       if (!exit) child.kill("SIGTERM");

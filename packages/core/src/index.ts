@@ -18,3 +18,4 @@ export * as secrets from "./secrets";
 export { addJob } from "./tasks";
 export * as usage from "./usage";
 export { parse, zodToCoreError } from "./validate";
+export * as workers from "./workers";

@@ -293,6 +293,23 @@ export interface JobsTable {
   finished_at: Timestamp | null;
 }
 
+/** A running worker process, refreshed every few seconds (crash recovery of its locked jobs). */
+export interface WorkerHeartbeatsTable {
+  worker_id: string;
+  lock_ids: ColumnType<string[], string[], string[]>;
+  host: string;
+  pid: number;
+  started_at: CreatedAt;
+  seen_at: Timestamp;
+}
+
+/** A send_email job that started sending; `sent_at` once the SMTP server accepted the message. */
+export interface EmailDeliveriesTable {
+  job_id: ColumnType<number, number, never>;
+  created_at: CreatedAt;
+  sent_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   user_sessions: UserSessionsTable;
@@ -322,4 +339,6 @@ export interface Database {
   secrets: SecretsTable;
   secret_nodes: SecretNodesTable;
   jobs: JobsTable;
+  worker_heartbeats: WorkerHeartbeatsTable;
+  email_deliveries: EmailDeliveriesTable;
 }

@@ -3,6 +3,7 @@ import * as m0001 from "./0001_foundation";
 import * as m0002 from "./0002_api_keys";
 import * as m0003 from "./0003_secrets";
 import * as m0004 from "./0004_jobs";
+import * as m0005 from "./0005_worker_heartbeats";
 
 // Numbered migrations, applied in key order. Add new ones at the end; never edit an applied one.
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   "0002_api_keys": m0002,
   "0003_secrets": m0003,
   "0004_jobs": m0004,
+  "0005_worker_heartbeats": m0005,
 };
