@@ -2,7 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { trpcServer } from "@hono/trpc-server";
+import { MAX_NODE_FILE_BYTES } from "@keyflow/schemas";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { clientIp, sessionPrincipal } from "./context";
 import { requireSameOrigin } from "./csrf";
 import type { AppDeps } from "./deps";
@@ -10,6 +13,12 @@ import { logger } from "./logger";
 import { createRestApi } from "./rest";
 import { createServices } from "./services";
 import { appRouter } from "./trpc/router";
+
+/**
+ * The largest tRPC body, refused while it streams in: room for a node file of 1 MiB (UTF-8) even
+ * JSON-escaped (a control character becomes six bytes), and the envelope.
+ */
+const MAX_TRPC_BODY_MIB = Math.ceil((6 * MAX_NODE_FILE_BYTES) / 1024 / 1024) + 2;
 
 export function createApp(deps: AppDeps) {
   const app = new Hono();
@@ -22,6 +31,26 @@ export function createApp(deps: AppDeps) {
   );
 
   app.use("/trpc/*", sameOrigin);
+  app.use(
+    "/trpc/*",
+    bodyLimit({
+      maxSize: MAX_TRPC_BODY_MIB * 1024 * 1024,
+      // the shape of a tRPC error (superjson-wrapped), so the client reads the message
+      onError: (c) =>
+        c.json(
+          {
+            error: {
+              json: {
+                message: `input: must be at most ${MAX_TRPC_BODY_MIB} MiB`,
+                code: TRPC_ERROR_CODES_BY_KEY.PAYLOAD_TOO_LARGE,
+                data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413 },
+              },
+            },
+          },
+          413,
+        ),
+    }),
+  );
   app.use(
     "/trpc/*",
     trpcServer({

@@ -7,6 +7,10 @@ export const logger = pino({
     paths: [
       "req.headers.authorization",
       "req.headers.cookie",
+      "password",
+      "token",
+      "value",
+      "secret",
       "*.password",
       "*.token",
       "*.value",

@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import pino from "pino";
 import superjson from "superjson";
 import { expect } from "vitest";
 import { createApp } from "../src/app";
 import { createLucia } from "../src/auth/lucia";
 import type { Config } from "../src/config";
-import type { AppRouter } from "../src/trpc/router";
+import { logger } from "../src/logger";
+import { type AppRouter, appRouter } from "../src/trpc/router";
 
 export const APP_URL = "http://localhost:3000";
 export const PASSWORD = "correct horse battery";
@@ -178,4 +180,90 @@ export async function publicService(h: Harness, templateNames: string[] = []) {
     );
   }
   return { owner, project, role, templates };
+}
+
+export interface RawTrpcAnswer {
+  status: number;
+  /** The error's message and tRPC code, when it failed. */
+  message?: string;
+  code?: string;
+  text: string;
+}
+
+/**
+ * A tRPC call as raw HTTP through the app, for inputs the typed client cannot send (malformed or
+ * deeply nested JSON): a query's `input` goes in the query string, a mutation's body as given.
+ */
+export async function rawTrpc(
+  h: Harness,
+  path: string,
+  opts: { method?: "GET" | "POST"; body: string; cookiesOf?: Client; headers?: Record<string, string> },
+): Promise<RawTrpcAnswer> {
+  const method = opts.method ?? "POST";
+  const headers = new Headers({ origin: APP_URL, "content-type": "application/json", ...opts.headers });
+  if (opts.cookiesOf) headers.set("cookie", h.cookieHeader(opts.cookiesOf));
+  const url = method === "GET" ? `/trpc/${path}?input=${encodeURIComponent(opts.body)}` : `/trpc/${path}`;
+  const res = await h.app.request(url, { method, headers, body: method === "GET" ? undefined : opts.body });
+  const text = await res.text();
+  let error: { message?: string; data?: { code?: string } } | undefined;
+  try {
+    error = (JSON.parse(text) as { error?: { json?: typeof error } }).error?.json;
+  } catch {
+    // not JSON: the status says enough
+  }
+  return { status: res.status, message: error?.message, code: error?.data?.code, text };
+}
+
+/** `depth` JSON arrays (or other brackets) around a number, as text: deep enough to overflow recursion. */
+export const nestedJson = (depth: number, open = "[", close = "]") =>
+  `${open.repeat(depth)}1${close.repeat(depth)}`;
+
+/**
+ * Collects every line the API logger writes, at every level, until `stop()` (it is silent in
+ * tests otherwise): to prove no credential reaches a log.
+ */
+export function captureLogs() {
+  const lines: string[] = [];
+  const target = logger as unknown as Record<symbol, unknown>;
+  const saved = { level: logger.level, stream: target[pino.symbols.streamSym] };
+  target[pino.symbols.streamSym] = { write: (line: string) => lines.push(line) };
+  logger.level = "trace";
+  return {
+    lines,
+    stop() {
+      target[pino.symbols.streamSym] = saved.stream;
+      logger.level = saved.level;
+    },
+  };
+}
+
+/** The object keys behind an input schema (through `.and()` and refinements). */
+function inputKeys(schema: unknown): string[] {
+  const def = (schema as { _zod?: { def: { shape?: object; left?: unknown; right?: unknown } } })._zod?.def;
+  if (!def) return [];
+  if (def.shape) return Object.keys(def.shape);
+  return [...new Set([...inputKeys(def.left), ...inputKeys(def.right)])];
+}
+
+export interface ProcedureInfo {
+  /** e.g. "projects.get" */
+  path: string;
+  type: "query" | "mutation";
+  /** the keys of its input object; empty without input */
+  keys: string[];
+  hasInput: boolean;
+}
+
+/** Every tRPC procedure of the app, for tests that walk them all. */
+export function trpcProcedures(): ProcedureInfo[] {
+  const all = appRouter._def.procedures as unknown as Record<
+    string,
+    { _def: { type: "query" | "mutation"; inputs: unknown[] } }
+  >;
+  return Object.entries(all).map(([path, p]) => ({
+    path,
+    type: p._def.type,
+    keys: p._def.inputs.flatMap(inputKeys),
+    hasInput: p._def.inputs.length > 0,
+  }));
 }

@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { description, filePath, id, jsonObject, name, text, utf8Length } from "./primitives";
+import {
+  description,
+  filePath,
+  id,
+  jsonObject,
+  name,
+  SURROGATE_MESSAGE,
+  text,
+  utf8Length,
+  wellFormed,
+} from "./primitives";
 
 /** A node's code file (edited in the browser). */
 export const MAX_NODE_FILE_BYTES = 1024 * 1024;
@@ -68,7 +78,9 @@ export const putFileInput = z.object({
   content: z
     .string()
     .max(MAX_NODE_FILE_BYTES, "must be at most 1 MiB")
-    .refine((c) => utf8Length(c) <= MAX_NODE_FILE_BYTES, "must be at most 1 MiB (UTF-8 encoded)"),
+    .refine((c) => utf8Length(c) <= MAX_NODE_FILE_BYTES, "must be at most 1 MiB (UTF-8 encoded)")
+    // stored as bytes, so NUL is fine; a lone surrogate has no UTF-8 encoding
+    .refine(wellFormed, SURROGATE_MESSAGE),
   executable: z.boolean().optional(),
 });
 export const deleteFileInput = z.object({ nodeId: id, path: filePath });

@@ -27,10 +27,22 @@ export function utf8Length(s: string): number {
 }
 
 export const NUL_MESSAGE = "must not contain NUL characters";
+export const SURROGATE_MESSAGE = "must not contain unpaired UTF-16 surrogates";
 const noNul = (s: string) => !s.includes("\0");
+// a high surrogate not followed by a low one, or a low one not preceded by a high one
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** UTF-8 (and so PostgreSQL) cannot hold a lone surrogate: the driver would store U+FFFD instead. */
+export const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
 
-/** A text value PostgreSQL can store (text columns refuse NUL). */
-export const text = () => z.string().refine(noNul, NUL_MESSAGE);
+/** What keeps PostgreSQL from storing `s` as text, or null. */
+export function textProblem(s: string): string | null {
+  if (!noNul(s)) return NUL_MESSAGE;
+  if (!wellFormed(s)) return SURROGATE_MESSAGE;
+  return null;
+}
+
+/** A text value PostgreSQL can store (text columns refuse NUL; UTF-8 has no lone surrogates). */
+export const text = () => z.string().refine(noNul, NUL_MESSAGE).refine(wellFormed, SURROGATE_MESSAGE);
 
 /** A required, trimmed name of at most `max` characters. */
 export const name = (max: number) =>
@@ -39,7 +51,8 @@ export const name = (max: number) =>
     .trim()
     .min(1, "is required")
     .max(max, `must be at most ${max} characters`)
-    .refine(noNul, NUL_MESSAGE);
+    .refine(noNul, NUL_MESSAGE)
+    .refine(wellFormed, SURROGATE_MESSAGE);
 
 export const MAX_DESCRIPTION = 10_000;
 export const description = text().max(MAX_DESCRIPTION, `must be at most ${MAX_DESCRIPTION} characters`);
@@ -66,20 +79,60 @@ export const filePath = z
   .max(255, "must be at most 255 characters")
   .refine((p) => !p.startsWith("/"), "must be relative (no leading /)")
   .refine((p) => !/[\\\0]/.test(p), "must not contain \\ or NUL characters")
+  .refine(wellFormed, SURROGATE_MESSAGE)
   .refine(
     (p) => p.split("/").every((s) => s !== "" && s !== "." && s !== ".."),
     "must not contain empty, . or .. segments",
   );
 
-// an escaped NUL (\u0000) not itself preceded by an escaped backslash: jsonb refuses it
-const JSON_NUL = /(^|[^\\])(\\\\)*\\u0000/;
+/** Nesting limit of JSON bodies and values: deeper ones would overflow recursive walkers. */
+export const MAX_JSON_DEPTH = 64;
+export const DEPTH_MESSAGE = `is nested too deeply (at most ${MAX_JSON_DEPTH} levels)`;
+
+/**
+ * The first thing wrong with a parsed JSON value, or null: nesting deeper than `MAX_JSON_DEPTH`
+ * and, with `storable`, what jsonb cannot hold (NUL or lone surrogates in keys and strings, values
+ * that are not JSON). Iterative, so a hostile value cannot overflow the stack checking it.
+ */
+export function jsonProblem(value: unknown, { storable }: { storable: boolean }): string | null {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [v, depth] = next;
+    if (typeof v === "string") {
+      const problem = storable ? textProblem(v) : null;
+      if (problem) return problem;
+      continue;
+    }
+    if (v === null || v === undefined || typeof v === "boolean") continue;
+    if (typeof v === "number") {
+      if (storable && !Number.isFinite(v)) return "must contain only finite numbers";
+      continue;
+    }
+    const isArray = Array.isArray(v);
+    const proto = typeof v === "object" ? Object.getPrototypeOf(v) : undefined;
+    if (!isArray && proto !== Object.prototype && proto !== null) {
+      if (storable) return "must contain only JSON values";
+      continue;
+    }
+    if (depth >= MAX_JSON_DEPTH) return DEPTH_MESSAGE;
+    if (isArray) for (const child of v) stack.push([child, depth + 1]);
+    else
+      for (const key of Object.keys(v as object)) {
+        const problem = storable ? textProblem(key) : null;
+        if (problem) return `keys ${problem}`;
+        stack.push([(v as Record<string, unknown>)[key], depth + 1]);
+      }
+  }
+  return null;
+}
 
 /** A JSON object of at most `maxBytes` as JSON text, storable as jsonb. */
 export const jsonObject = (maxBytes: number, sizeMessage: string) =>
   z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
-    const json = JSON.stringify(v);
-    if (utf8Length(json) > maxBytes) ctx.addIssue({ code: "custom", message: sizeMessage });
-    else if (JSON_NUL.test(json)) ctx.addIssue({ code: "custom", message: NUL_MESSAGE });
+    const problem = jsonProblem(v, { storable: true });
+    // stringified only once known to be shallow and plain
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+    else if (utf8Length(JSON.stringify(v)) > maxBytes) ctx.addIssue({ code: "custom", message: sizeMessage });
   });
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -2,17 +2,15 @@ import { z } from "zod";
 import { nodePermissionSchema, projectPermissionSchema } from "./permissions";
 import { id, MAX_ID, name, text } from "./primitives";
 
+const isNodeId = (key: string) => /^\d{1,10}$/.test(key) && Number(key) >= 1 && Number(key) <= MAX_ID;
+
 export const rolePermissionsSchema = z.object({
   project: z.array(projectPermissionSchema).max(20),
-  // keys arrive as strings over JSON
+  // keys arrive as strings over JSON; checked here, not by a key schema, so the message names
+  // the record ("permissions.nodes: …") rather than echoing whatever the key was
   nodes: z
-    .record(
-      z
-        .string()
-        .regex(/^\d{1,10}$/, "must be a node id")
-        .refine((k) => Number(k) >= 1 && Number(k) <= MAX_ID, "must be a node id"),
-      z.array(nodePermissionSchema).max(10),
-    )
+    .record(z.string(), z.array(nodePermissionSchema).max(10))
+    .refine((nodes) => Object.keys(nodes).every(isNodeId), "keys must be node ids")
     .default({}),
 });
 export type RolePermissions = z.output<typeof rolePermissionsSchema>;

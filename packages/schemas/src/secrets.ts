@@ -1,13 +1,5 @@
 import { z } from "zod";
-import {
-  description,
-  IDENTIFIER,
-  IDENTIFIER_MESSAGE,
-  id,
-  identifier,
-  NUL_MESSAGE,
-  utf8Length,
-} from "./primitives";
+import { description, IDENTIFIER, IDENTIFIER_MESSAGE, id, identifier, text, utf8Length } from "./primitives";
 
 export const MAX_SECRET_NAME = 64;
 export const MAX_SECRET_VALUE_BYTES = 64 * 1024;
@@ -36,11 +28,11 @@ export function importPrefixProblem(prefix: string): string | null {
   return null;
 }
 
-/** Never echoed in messages: only its size and NUL characters (environment variables cannot hold them). */
-export const secretValue = z
-  .string()
-  .refine((v) => utf8Length(v) <= MAX_SECRET_VALUE_BYTES, "must be at most 64 KiB")
-  .refine((v) => !v.includes("\0"), NUL_MESSAGE);
+/** Never echoed in messages: only its size and what it must not contain (environment variables cannot hold NUL). */
+export const secretValue = text().refine(
+  (v) => utf8Length(v) <= MAX_SECRET_VALUE_BYTES,
+  "must be at most 64 KiB",
+);
 
 export const listSecretsInput = z.object({ projectId: id });
 export const createSecretInput = z.object({

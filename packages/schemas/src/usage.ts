@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { id, pageSize } from "./primitives";
+import { id, pageSize, text } from "./primitives";
 
 export const MAX_PERIOD_DAYS = 400;
 /** Instants PostgreSQL's timestamptz and JavaScript both hold; outside → a clear 400, not a 500. */
@@ -35,7 +35,7 @@ export const seriesInput = z
     to: instant,
     bucket: z.enum(USAGE_BUCKETS),
     /** IANA zone for day buckets, e.g. "Europe/Moscow"; hours are UTC */
-    timeZone: z.string().max(64).default("UTC"),
+    timeZone: text().max(64).default("UTC"),
   })
   .and(period)
   .refine((v) => (v.keyId === undefined) !== (v.projectId === undefined), {

@@ -1,4 +1,5 @@
 import { badRequest } from "@keyflow/core";
+import { jsonProblem } from "@keyflow/schemas";
 import { createMiddleware } from "hono/factory";
 
 /** REST bodies are at most 1 MiB, refused with 413 while they stream in (bodyLimit in index.ts). */
@@ -6,8 +7,9 @@ export const MAX_JSON_BYTES = 1024 * 1024;
 
 /**
  * Runs before a route's zod body validator. Bodies must be JSON (no form posts from other sites)
- * and one object; an empty body counts as `{}` whatever its Content-Type. Failures are 422 naming
- * the body, where the validator would answer 400 or 415.
+ * and one object, nested at most `MAX_JSON_DEPTH` deep (the validator and core walk it recursively);
+ * an empty body counts as `{}` whatever its Content-Type. Failures are 422 naming the body, where
+ * the validator would answer 400 or 415.
  */
 export const jsonObjectBody = createMiddleware(async (c, next) => {
   const text = await c.req.raw.text();
@@ -23,6 +25,8 @@ export const jsonObjectBody = createMiddleware(async (c, next) => {
     }
     if (typeof value !== "object" || value === null || Array.isArray(value))
       throw badRequest("body", "must be a JSON object");
+    const problem = jsonProblem(value, { storable: false });
+    if (problem) throw badRequest("body", problem);
   }
   // the validator reads the body again: hand it the checked text, typed as JSON
   const headers = new Headers(c.req.raw.headers);

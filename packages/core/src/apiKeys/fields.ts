@@ -90,19 +90,18 @@ export async function updateField(db: Db, principal: Principal, input: z.input<t
       : data.value !== undefined || data.nodeId === null
         ? { node_id: null, from_node: false }
         : {};
+  const changes = {
+    ...(data.name !== undefined && { name: data.name }),
+    ...(data.description !== undefined && { description: data.description }),
+    ...(data.value !== undefined && { value: data.value }),
+    ...fromNode,
+  };
+  // nothing to change: a no-op, not an empty UPDATE … SET
+  if (Object.keys(changes).length === 0) return templateView(db, template.project_id, template.id);
   await db
     .transaction()
     .execute(async (trx) => {
-      await trx
-        .updateTable("api_key_template_fields")
-        .set({
-          ...(data.name !== undefined && { name: data.name }),
-          ...(data.description !== undefined && { description: data.description }),
-          ...(data.value !== undefined && { value: data.value }),
-          ...fromNode,
-        })
-        .where("id", "=", field.id)
-        .execute();
+      await trx.updateTable("api_key_template_fields").set(changes).where("id", "=", field.id).execute();
       await recordAudit(trx, {
         projectId: template.project_id,
         actorId,

@@ -237,30 +237,30 @@ export async function updateTemplate(
   const actorId = requireUser(principal);
   const { template } = await manageTemplate(db, principal, data.templateId);
   if (data.roleId !== undefined) await roleOfProject(db, template.project_id, data.roleId);
+  const changes = {
+    ...(data.name !== undefined && { name: data.name }),
+    ...(data.description !== undefined && { description: data.description }),
+    ...(data.roleId !== undefined && { role_id: data.roleId }),
+    ...(data.pricePerRequest !== undefined && { price_per_request: data.pricePerRequest }),
+    ...(data.rateLimitPerMinute !== undefined && { rate_limit_per_minute: data.rateLimitPerMinute }),
+    ...(data.keyTtlDays !== undefined && { key_ttl_days: data.keyTtlDays }),
+    ...(data.allowSharedLayers !== undefined && { allow_shared_layers: data.allowSharedLayers }),
+  };
+  // nothing to change (unknown keys are dropped): a no-op, not an empty UPDATE … SET
+  if (Object.keys(changes).length === 0)
+    return (await templatesOfProject(db, template.project_id, template.id))[0]!;
   await db
     .transaction()
     .execute(async (trx) => {
-      await trx
-        .updateTable("api_key_templates")
-        .set({
-          ...(data.name !== undefined && { name: data.name }),
-          ...(data.description !== undefined && { description: data.description }),
-          ...(data.roleId !== undefined && { role_id: data.roleId }),
-          ...(data.pricePerRequest !== undefined && { price_per_request: data.pricePerRequest }),
-          ...(data.rateLimitPerMinute !== undefined && { rate_limit_per_minute: data.rateLimitPerMinute }),
-          ...(data.keyTtlDays !== undefined && { key_ttl_days: data.keyTtlDays }),
-          ...(data.allowSharedLayers !== undefined && { allow_shared_layers: data.allowSharedLayers }),
-        })
-        .where("id", "=", template.id)
-        .execute();
+      await trx.updateTable("api_key_templates").set(changes).where("id", "=", template.id).execute();
       await assertTemplateRoles(trx, template.project_id);
-      const { templateId: _, ...changes } = data;
+      const { templateId: _, ...given } = data;
       await recordAudit(trx, {
         projectId: template.project_id,
         actorId,
         action: "template.update",
         target: data.name ?? template.name,
-        details: changes,
+        details: given,
       });
       // role, price, limit and layer access are read by the key cache
       await keysChanged(trx, { projectId: template.project_id });

@@ -131,19 +131,25 @@ export async function updateNode(
   if (changed.length > 0 || params === undefined) access.require("graph_edit");
   if (params !== undefined) access.requireOnNode("code_edit", node.id);
   checkCompute(node.kind, structure);
+  const changes = {
+    ...(structure.name !== undefined && { name: structure.name }),
+    ...(structure.description !== undefined && { description: structure.description }),
+    ...(structure.runtime !== undefined && { runtime: structure.runtime }),
+    ...(structure.entry !== undefined && { entry: structure.entry }),
+    ...(structure.timeoutS !== undefined && { timeout_s: structure.timeoutS }),
+    ...(structure.posX !== undefined && { pos_x: structure.posX }),
+    ...(structure.posY !== undefined && { pos_y: structure.posY }),
+    ...(params !== undefined && { params: JSON.stringify(params) }),
+  };
+  // nothing to change: a no-op answering the node as it is, not an empty UPDATE … SET
+  if (Object.keys(changes).length === 0) {
+    const row = await db.selectFrom("nodes").selectAll().where("id", "=", node.id).executeTakeFirstOrThrow();
+    return nodeView(row, access);
+  }
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable("nodes")
-      .set({
-        ...(structure.name !== undefined && { name: structure.name }),
-        ...(structure.description !== undefined && { description: structure.description }),
-        ...(structure.runtime !== undefined && { runtime: structure.runtime }),
-        ...(structure.entry !== undefined && { entry: structure.entry }),
-        ...(structure.timeoutS !== undefined && { timeout_s: structure.timeoutS }),
-        ...(structure.posX !== undefined && { pos_x: structure.posX }),
-        ...(structure.posY !== undefined && { pos_y: structure.posY }),
-        ...(params !== undefined && { params: JSON.stringify(params) }),
-      })
+      .set(changes)
       .where("id", "=", node.id)
       .returningAll()
       .executeTakeFirstOrThrow();

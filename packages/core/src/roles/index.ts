@@ -166,19 +166,18 @@ export async function updateRole(
   const data = parse(updateRoleInput, input);
   const actorId = requireUser(principal);
   const role = await manageableRole(db, principal, data.roleId);
+  const changes = {
+    ...(data.name !== undefined && { name: data.name }),
+    ...(data.description !== undefined && { description: data.description }),
+    ...(data.isPublic !== undefined && { is_public: data.isPublic }),
+    ...(data.permissions && { permissions: [...new Set(data.permissions.project)] }),
+  };
+  // nothing to change: a no-op, not an empty UPDATE … SET
+  if (Object.keys(changes).length === 0) return (await rolesOfProject(db, role.project_id, role.id))[0]!;
   await db
     .transaction()
     .execute(async (trx) => {
-      await trx
-        .updateTable("roles")
-        .set({
-          ...(data.name !== undefined && { name: data.name }),
-          ...(data.description !== undefined && { description: data.description }),
-          ...(data.isPublic !== undefined && { is_public: data.isPublic }),
-          ...(data.permissions && { permissions: [...new Set(data.permissions.project)] }),
-        })
-        .where("id", "=", role.id)
-        .execute();
+      await trx.updateTable("roles").set(changes).where("id", "=", role.id).execute();
       if (data.permissions) await writeNodePermissions(trx, role.project_id, role.id, data.permissions.nodes);
       await assertTemplateRoles(trx, role.project_id);
       // keys act with their template's current role and the public role

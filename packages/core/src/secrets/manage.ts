@@ -107,6 +107,8 @@ export async function updateSecret(
     if (taken) throw duplicateName(taken);
   }
   const changed = (["name", "description", "value"] as const).filter((k) => data[k] !== undefined);
+  // nothing to change: a no-op (no audit entry, updated_at kept)
+  if (changed.length === 0) return secretView(db, row.project_id, row.id);
   try {
     await db.transaction().execute(async (trx) => {
       const updated = await trx

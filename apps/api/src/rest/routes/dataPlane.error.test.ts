@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { countRows, createHarness, type Harness, projectWithKey } from "../../../test/harness";
+import { countRows, createHarness, type Harness, nestedJson, projectWithKey } from "../../../test/harness";
 import { rest } from "../../../test/rest";
 
 let h: Harness;
@@ -52,6 +52,64 @@ test("bad input is a 422 naming the field, never a 500, and writes nothing", asy
     expect(res.body.detail).toMatch(message);
   }
   expect(await countRows(h, "packages")).toBe(before);
+});
+
+test("what jsonb cannot store, as Python's json.dumps writes it, is a 422 naming the field", async () => {
+  const before = await countRows(h, "packages");
+  // raw text: "\ud800" is a lone surrogate escaped, exactly what json.dumps sends
+  const cases: [string, RegExp][] = [
+    ['{"fields": {"s": "\\ud800"}}', /^fields: must not contain unpaired UTF-16 surrogates/],
+    ['{"fields": {"\\udc00": 1}}', /^fields: keys must not contain unpaired/],
+    ['{"felds": [{"name": "s", "value": "\\u0000"}]}', /^fields: must not contain NUL/],
+    ['{"label": "\\udbff"}', /^label: must not contain unpaired/],
+    ['{"fields": {"n": 1e999}}', /^fields: must contain only finite numbers/],
+  ];
+  for (const [body, message] of cases) {
+    const res = await f.api.post(create(), body);
+    expect(res, body).toMatchObject({ status: 422, body: { detail: expect.stringMatching(message) } });
+  }
+  expect(await countRows(h, "packages")).toBe(before);
+});
+
+test("a body nested deeper than 64 levels is a 422, and the node's package list keeps working", async () => {
+  const before = await countRows(h, "packages");
+  // 5 000 deep is a 10 KB body that overflowed the stack; 3 000 deep was stored and broke search
+  for (const depth of [5000, 3000, 64]) {
+    const res = await f.api.post(create(), `{"fields": ${nestedJson(depth, '{"a":', "}")}}`);
+    expect(res).toMatchObject({
+      status: 422,
+      body: { detail: "body: is nested too deeply (at most 64 levels)" },
+    });
+  }
+  expect(await countRows(h, "packages")).toBe(before);
+  // as deep as the body allows (the body is the 63rd level): stored and listed back
+  const deepest = await f.api.post(create(), `{"fields": ${nestedJson(62, '{"a":', "}")}}`);
+  expect(deepest.status).toBe(200);
+  const page = await f.api.post(search(), {});
+  expect(page.status).toBe(200);
+  expect(page.body.items.map((p: { id: number }) => p.id)).toContain(deepest.body.id);
+});
+
+test("ids of 2³¹ in the path, query and body are a 422 naming the field", async () => {
+  const tooBig = 2 ** 31;
+  const cases: [string, unknown, RegExp][] = [
+    [search(), { master_id: tooBig }, /^master_id: must be at most 2147483647/],
+    [search(), { data_layer_id: tooBig }, /^data_layer_id: must be at most/],
+    [create(), { data_layer_id: tooBig }, /^data_layer_id: must be at most/],
+    [`${create()}?data_layer_id=${tooBig}`, {}, /^data_layer_id: must be at most/],
+    [search(`?page=${tooBig}`), {}, /^page: must be at most/],
+    [`/api/projects/${tooBig}/nodes/${f.input.id}/packages`, {}, /^projectId: must be at most/],
+    [`/api/projects/${f.project.id}/nodes/${tooBig}/packages/search`, {}, /^nodeId: must be at most/],
+  ];
+  for (const [path, body, message] of cases) {
+    const res = await f.api.post(path, body);
+    expect(res, path).toMatchObject({ status: 422, body: { detail: expect.stringMatching(message) } });
+  }
+  const res = await f.api.get(`/api/projects/${f.project.id}/nodes/${f.input.id}/packages/${tooBig}`);
+  expect(res).toMatchObject({
+    status: 422,
+    body: { detail: expect.stringMatching(/^packageId: must be at most/) },
+  });
 });
 
 test("a body that is not application/json is refused", async () => {
