@@ -15,7 +15,23 @@ export const REQUEST_STATUSES = ["pending", "approved", "rejected", "withdrawn",
 export const KEY_STATES = ["active", "revoked", "expired"] as const;
 
 export const templateName = name(MAX_TEMPLATE_NAME);
-export const fieldName = identifier(MAX_FIELD_NAME);
+const RESERVED_MESSAGE = `is reserved for the key's token (imported as <prefix>_${RESERVED_FIELD_NAME})`;
+export const fieldName = identifier(MAX_FIELD_NAME).refine(
+  (n) => n.toLowerCase() !== RESERVED_FIELD_NAME,
+  RESERVED_MESSAGE,
+);
+
+/** What is wrong with an information field's name (for a form's live hint), or null. */
+export function fieldNameProblem(name: string): string | null {
+  const issue = fieldName.safeParse(name).error?.issues[0];
+  return issue ? `Name ${issue.message}` : null;
+}
+
+/** The secrets an import under `prefix` creates: `<prefix>_token` and `<prefix>_<field>` (SPEC §3.6). */
+export const importedSecretNames = (prefix: string, fieldNames: readonly string[]) => [
+  `${prefix}_${RESERVED_FIELD_NAME}`,
+  ...fieldNames.map((f) => `${prefix}_${f}`),
+];
 
 const price = z
   .union([z.number(), z.string()])

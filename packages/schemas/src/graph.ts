@@ -21,7 +21,13 @@ export const RUNTIMES = ["node", "python"] as const;
 
 const nodeName = name(100);
 const runtime = z.enum(RUNTIMES);
-const timeoutS = z.number().int().min(1, "must be at least 1").max(86_400, "must be at most 86400");
+/** A compute node's job timeout, in seconds (one day at most). */
+export const MAX_NODE_TIMEOUT_S = 86_400;
+const timeoutS = z
+  .number()
+  .int()
+  .min(1, "must be at least 1")
+  .max(MAX_NODE_TIMEOUT_S, `must be at most ${MAX_NODE_TIMEOUT_S}`);
 const position = z.number().finite().min(-1e6).max(1e6);
 const params = jsonObject(MAX_PARAMS_BYTES, "must be at most 64 KiB as JSON");
 /** Empty means "no filter". */

@@ -7,14 +7,6 @@ import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 import { manageTemplate, templatesOfProject } from "./templates";
 
-// `<prefix>_token` is the imported token's secret name, so no field may be called token.
-const RESERVED = new Set(["token"]);
-
-function checkName(name: string | undefined) {
-  if (name !== undefined && RESERVED.has(name.toLowerCase()))
-    throw badRequest("name", `"${name}" is reserved for the key's token`);
-}
-
 /** "insert node ID": the node must belong to the template's project; the value becomes its id. */
 async function nodeValue(db: Db, projectId: number, nodeId: number | null | undefined) {
   if (nodeId === undefined || nodeId === null) return {};
@@ -51,7 +43,6 @@ async function templateView(db: Db, projectId: number, templateId: number) {
 export async function addField(db: Db, principal: Principal, input: z.input<typeof addFieldInput>) {
   const data = parse(addFieldInput, input);
   const actorId = requireUser(principal);
-  checkName(data.name);
   const { template } = await manageTemplate(db, principal, data.templateId);
   const fromNode = await nodeValue(db, template.project_id, data.nodeId);
   await db
@@ -81,7 +72,6 @@ export async function addField(db: Db, principal: Principal, input: z.input<type
 export async function updateField(db: Db, principal: Principal, input: z.input<typeof updateFieldInput>) {
   const data = parse(updateFieldInput, input);
   const actorId = requireUser(principal);
-  checkName(data.name);
   const { field, template } = await fieldWithTemplate(db, principal, data.fieldId);
   // typing a value by hand drops the node reference; picking a node sets both
   const fromNode =

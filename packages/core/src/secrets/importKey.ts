@@ -1,5 +1,5 @@
 import { type Db, sql } from "@keyflow/db";
-import { importApiKeyInput, MAX_SECRET_NAME } from "@keyflow/schemas";
+import { importApiKeyInput, importedSecretNames, MAX_SECRET_NAME } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess } from "../access";
 import { tokenAad } from "../apiKeys/issue";
@@ -73,16 +73,20 @@ export async function importApiKey(
         .orderBy("id")
         .execute();
       const from = `API key "${source.template_name}" of project "${source.project_name}"`;
+      const [tokenName, ...fieldNames] = importedSecretNames(
+        data.prefix,
+        fields.map((f) => f.name),
+      );
       const entries = [
         {
-          name: `${data.prefix}_token`,
+          name: tokenName!,
           value: keyring.decrypt("api_key_token", key.token_encrypted, tokenAad(key.id)),
           field: "token",
           writeOnly: true,
           description: `Token of ${from}`,
         },
-        ...fields.map((f) => ({
-          name: `${data.prefix}_${f.name}`,
+        ...fields.map((f, i) => ({
+          name: fieldNames[i]!,
           value: f.value,
           field: f.name,
           writeOnly: false,

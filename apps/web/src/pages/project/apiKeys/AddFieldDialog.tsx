@@ -1,11 +1,10 @@
-import { MAX_FIELD_NAME, RESERVED_FIELD_NAME } from "@keyflow/schemas";
+import { fieldNameProblem, MAX_FIELD_NAME, RESERVED_FIELD_NAME } from "@keyflow/schemas";
 import { createEffect, createSignal, on } from "solid-js";
 import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { TextField } from "../../../components/Field";
 import { createAction } from "../../../lib/action";
 import { trpc } from "../../../lib/trpc";
-import { fieldNameProblem } from "./fieldName";
 import type { Template } from "./types";
 
 export function AddFieldDialog(props: {

@@ -1,10 +1,10 @@
+import { fieldNameProblem } from "@keyflow/schemas";
 import { createEffect, createSignal, on, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { Icon } from "../../../components/Icon";
 import { createAction } from "../../../lib/action";
 import { type RouterInputs, trpc } from "../../../lib/trpc";
-import { fieldNameProblem } from "./fieldName";
 import { NodePicker } from "./NodePicker";
 import type { GraphNode, Template, TemplateField } from "./types";
 

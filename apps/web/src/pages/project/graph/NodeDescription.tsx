@@ -1,4 +1,4 @@
-import { webPaths } from "@keyflow/schemas";
+import { MAX_NODE_TIMEOUT_S, webPaths } from "@keyflow/schemas";
 import { A } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Button } from "../../../components/Button";
@@ -195,7 +195,7 @@ export function NodeDescription(props: NodePanelProps) {
               label="Timeout (s)"
               type="number"
               min="1"
-              max="86400"
+              max={MAX_NODE_TIMEOUT_S}
               value={timeout()}
               onInput={setTimeoutS}
               disabled={!editable()}

@@ -1,4 +1,4 @@
-import { importPrefixProblem, MAX_IMPORT_PREFIX, RESERVED_FIELD_NAME } from "@keyflow/schemas";
+import { importedSecretNames, importPrefixProblem, MAX_IMPORT_PREFIX } from "@keyflow/schemas";
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { Dialog } from "../../../components/Dialog";
@@ -31,8 +31,10 @@ export function ImportKeyDialog(props: {
   const names = () => {
     const k = chosen();
     if (!k) return [];
-    const pre = p() || "<prefix>";
-    return [`${pre}_${RESERVED_FIELD_NAME}`, ...k.fields.map((f) => `${pre}_${f.name}`)];
+    return importedSecretNames(
+      p() || "<prefix>",
+      k.fields.map((f) => f.name),
+    );
   };
   const importKey = createAction(async () => {
     const k = chosen();
