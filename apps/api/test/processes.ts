@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { freePort } from "@keyflow/db/embedded";
+import { waitFor } from "@keyflow/testing";
 
 const apiDir = path.resolve(import.meta.dirname, "..");
 
@@ -17,27 +18,6 @@ export interface ApiProcess {
   /** What the process printed so far (stdout and stderr, the last ≈ 500 kB), when started with `capture`. */
   output: () => string;
   stop: () => Promise<void>;
-}
-
-/** Polls `check` until it returns a value, or fails after `timeoutMs` with the last error. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs = 15_000,
-  everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms: ${String(lastError ?? "")}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /**
@@ -78,10 +58,10 @@ export async function startApiProcess(
       resolve(code);
     }),
   );
-  const listening = eventually(
-    async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined),
-    30_000,
-    100,
+  const listening = waitFor(
+    "the API process to listen",
+    async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok,
+    { timeoutMs: 30_000, intervalMs: 100 },
   );
   const died = exited.then((code) => {
     throw new Error(`API process exited with ${code} before listening`);

@@ -1,6 +1,7 @@
+import { waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createHarness, type Harness, projectWithKey } from "./harness";
-import { type ApiProcess, eventually, startApiProcess } from "./processes";
+import { type ApiProcess, startApiProcess } from "./processes";
 
 let h: Harness;
 let apis: ApiProcess[] = [];
@@ -28,14 +29,14 @@ test("revocation reaches every API process through LISTEN/NOTIFY, well before th
   await k.owner.client.apiKeys.revoke.mutate({ keyId: k.keyId });
   const latencies = await Promise.all(
     apis.map((api) =>
-      eventually(
+      waitFor(
+        "the revocation to reach the API process",
         async () => {
           const res = await call(api);
           return res.status === 401 ? { ms: Date.now() - revokedAt, body: await res.json() } : undefined;
         },
         // the backstop TTL is 60 s: anything far below it proves NOTIFY did the work
-        10_000,
-        20,
+        { timeoutMs: 10_000, intervalMs: 20 },
       ),
     ),
   );

@@ -2,10 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import { freePort } from "@keyflow/db/embedded";
+import { waitFor } from "@keyflow/testing";
 import { type RunningWorker, startWorker } from "@keyflow/worker";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type Client, createHarness, type Harness } from "./harness";
-import { eventually } from "./processes";
 
 // The README's "Use a key from node code" examples, run for real as node scripts.
 const examples = path.resolve(import.meta.dirname, "../../../docs/examples");
@@ -69,14 +69,14 @@ async function jobsOf(client: Client, nodeId: number) {
 }
 
 async function finishedJob(client: Client, nodeId: number, count: number) {
-  return eventually(
+  return waitFor(
+    `${count} finished job(s) of node ${nodeId}`,
     async () => {
       const jobs = await jobsOf(client, nodeId);
       const done = jobs.filter((j) => !["queued", "running"].includes(j.state));
       return done.length >= count ? client.jobs.get.query({ jobId: done[0]!.id }) : undefined;
     },
-    60_000,
-    100,
+    { timeoutMs: 60_000, intervalMs: 100 },
   );
 }
 

@@ -1,7 +1,7 @@
+import { waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { snapshot } from "../../../test/graphFixtures";
 import { createHarness, expectTrpcError, type Harness } from "../../../test/harness";
-import { eventually } from "../../../test/processes";
 import { keyAndConsumer } from "../../../test/secretFixtures";
 
 let h: Harness;
@@ -307,11 +307,11 @@ describe("conflicts", () => {
           (e: unknown) => e,
         );
       // commit only once the import is really waiting on our row's lock
-      await eventually(async () => {
+      await waitFor("the import to wait on the row lock", async () => {
         const waiting = await h.pool.query(
           "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
         );
-        return waiting.rows[0].n > 0 ? true : undefined;
+        return waiting.rows[0].n > 0;
       });
       await other.query("commit");
       await expectTrpcError(Promise.reject(await importing), "CONFLICT", /SVC_output/);
