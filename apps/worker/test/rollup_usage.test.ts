@@ -16,6 +16,11 @@ const workers: RunningWorker[] = [];
 
 beforeAll(async () => {
   t = await createTestDatabase();
+});
+
+// Started after the events are written: a cron tick before them would move the watermark past the
+// older of the two hours (only the last rolled hour is re-rolled, see REROLL_MS).
+async function startTwoWorkers() {
   for (let i = 0; i < 2; i++) {
     workers.push(
       await startWorker({
@@ -25,7 +30,7 @@ beforeAll(async () => {
       }),
     );
   }
-});
+}
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.stop()));
   await t?.destroy();
@@ -57,11 +62,6 @@ async function oneKey() {
 }
 
 test("the rollup is scheduled every minute; jobs on two workers at once roll each hour up exactly once", async () => {
-  // graphile-worker registered the cron item (it queues it at each minute, once across workers)
-  const known = await sql<{ identifier: string }>`
-    select identifier from graphile_worker._private_known_crontabs`.execute(t.db);
-  expect(known.rows.map((r) => r.identifier).sort()).toEqual([TASKS.rollupUsage, TASKS.sweepJobs]);
-
   const keyId = await oneKey();
   // the hour before the last complete one (a minute back, so the rollup's grace period never matters)
   const hourAgo = Math.floor((Date.now() - 60_000) / HOUR) * HOUR - HOUR;
@@ -76,6 +76,12 @@ test("the rollup is scheduled every minute; jobs on two workers at once roll eac
     price: "0.1",
   }));
   await usage.recordUsage(t.db, events);
+
+  await startTwoWorkers();
+  // graphile-worker registered the cron item (it queues it at each minute, once across workers)
+  const known = await sql<{ identifier: string }>`
+    select identifier from graphile_worker._private_known_crontabs`.execute(t.db);
+  expect(known.rows.map((r) => r.identifier).sort()).toEqual([TASKS.rollupUsage, TASKS.sweepJobs]);
 
   const utils = await makeWorkerUtils({ pgPool: t.pool });
   try {
