@@ -8,8 +8,7 @@ import { createWebUser, signIn, signUpInUi } from "./users";
 /** The browser logs each refused call; check it was exactly this one, then forget it. */
 async function expectOnlyRefused(s: BrowserSession, status: number, procedure: string) {
   await waitFor(`the refused ${procedure} call`, () => s.httpErrors.length > 0);
-  expect(s.httpErrors).toEqual([expect.stringMatching(new RegExp(`^${status} /trpc/${procedure}\\b`))]);
-  s.httpErrors.length = 0;
+  s.takeHttpErrors(new RegExp(`^${status} /trpc/${procedure}\\b`));
 }
 
 describe("account page and node parameters in a real browser", () => {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, onTestFinished } from "vitest";
+import { afterAll, beforeAll, expect, onTestFinished } from "vitest";
 
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, "../test-results/screenshots");
 
@@ -18,8 +18,13 @@ export interface BrowserSession {
   page: Page;
   /** Page errors, console errors and requests that never got an answer: a clean run has none. */
   errors: string[];
-  /** Answers with status ≥ 400, as "404 /trpc/projects.get?…": tests name the ones they expect. */
+  /** Answers with status ≥ 400, as "409 /trpc/secrets.importApiKey?…": tests take the ones they expect. */
   httpErrors: string[];
+  /**
+   * Asserts that the refused calls so far are exactly the expected ones (one per pattern, in order)
+   * and forgets them. Whatever is left when the test ends fails it (see useBrowser).
+   */
+  takeHttpErrors(...expected: RegExp[]): void;
   /** Saves a full-page PNG of the page (or another tab) as test-results/screenshots/<name>.png. */
   screenshot(name: string, tab?: Page): Promise<string>;
 }
@@ -66,6 +71,10 @@ async function openSession(browser: Browser, baseURL: string, options: SessionOp
     page,
     errors,
     httpErrors,
+    takeHttpErrors(...expected: RegExp[]) {
+      expect(httpErrors).toEqual(expected.map((e) => expect.stringMatching(e)));
+      httpErrors.length = 0;
+    },
     screenshot: (name: string, tab: Page = page) => screenshot(tab, name),
   };
 }
@@ -73,7 +82,9 @@ async function openSession(browser: Browser, baseURL: string, options: SessionOp
 /**
  * The one browser lifecycle of the browser tests: Chromium is launched once per test file, and
  * `open()` gives a test a fresh context (own cookies) that is closed when that test ends, after a
- * screenshot `failed-<test name>` of each of its pages if the test failed.
+ * screenshot `failed-<test name>` of each of its pages if the test failed. A test that passed
+ * fails all the same if a session saw a page or console error, a failed request, or a refused call
+ * it did not take with `takeHttpErrors`.
  */
 export function useBrowser(baseUrl: () => string) {
   let browser: Browser | undefined;
@@ -93,6 +104,10 @@ export function useBrowser(baseUrl: () => string) {
             await screenshot(page, `failed-${task.name}-${i}`).catch(() => {});
         }
         await session.context.close();
+        if (task.result?.state !== "fail") {
+          expect(session.errors, "page errors, console errors and failed requests").toEqual([]);
+          expect(session.httpErrors, "refused calls the test did not expect").toEqual([]);
+        }
       });
       return session;
     },

@@ -160,9 +160,8 @@ describe("every e-mail's link opens the page it promises", () => {
 
     expect([...followed].sort()).toEqual(Object.keys(LINK_LABELS).sort());
 
-    for (const s of [owner, requester]) expect(s.errors).toEqual([]);
-    expect(owner.httpErrors).toEqual([]);
     // until she became a member, the requester could read the public project's About page only
     for (const e of requester.httpErrors) expect(e).toMatch(/^404 \/trpc\/[^?]*projects\.get/);
+    requester.httpErrors.length = 0;
   });
 });
