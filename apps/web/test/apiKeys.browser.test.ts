@@ -288,6 +288,8 @@ describe("API keys in a real browser: template, request, approval, use, statisti
     const visitor = await browser.open();
     await visitor.page.goto(projectUrl);
     await visitor.page.waitForURL((url) => `${url.pathname}${url.search}` === signInPath(projectUrl));
+    // the project said "sign in first" (401), which sent the visitor there
+    visitor.takeHttpErrors(/^401 \/trpc\/projects\.get\b/);
 
     // a non-member of a public project gets NOT_FOUND from projects.get (the shell then shows the
     // About page only): the only refused calls of the requester

@@ -28,3 +28,42 @@ export function formatDecimal(s: string | null | undefined): string {
 export function formatCount(n: number): string {
   return n.toLocaleString();
 }
+
+const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const dayMonth = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
+const DAY_MS = 86_400_000;
+
+/** Midnight of the day of `d`, in the browser's time zone. */
+function startOfDay(d: Date): number {
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+}
+
+/**
+ * A moment in words, in the user's zone: "today at 20:03", "tomorrow at 09:15", "yesterday at
+ * 18:00", "on 3 Dec at 20:03" (with the year when it is not this year's). Never raw ISO.
+ */
+export function formatWhen(d: Date | string | null | undefined, now: Date = new Date()): string {
+  if (!d) return "—";
+  const at = typeof d === "string" ? new Date(d) : d;
+  const days = Math.round((startOfDay(at) - startOfDay(now)) / DAY_MS);
+  const time = clock.format(at);
+  if (days === 0) return `today at ${time}`;
+  if (days === 1) return `tomorrow at ${time}`;
+  if (days === -1) return `yesterday at ${time}`;
+  const date = at.getFullYear() === now.getFullYear() ? dayMonth.format(at) : formatDate(at);
+  return `on ${date} at ${time}`;
+}
+
+/** A span in words, rounded down to its largest unit: "3 days", "5 hours", "1 minute", "less than a minute". */
+export function formatDuration(ms: number): string {
+  const units: [number, string][] = [
+    [DAY_MS, "day"],
+    [3_600_000, "hour"],
+    [60_000, "minute"],
+  ];
+  for (const [size, name] of units) {
+    const n = Math.floor(Math.abs(ms) / size);
+    if (n >= 1) return `${n} ${name}${n === 1 ? "" : "s"}`;
+  }
+  return "less than a minute";
+}
