@@ -1,13 +1,12 @@
 import { defineConfig } from "vitest/config";
+import { packageTests } from "../../vitest.shared";
 
 // Browser tests run in Node: each test file starts a real API server and drives Chromium itself.
 export default defineConfig({
-  test: {
+  test: packageTests({
     environment: "node",
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
-    globalSetup: ["./test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 90_000,
-    env: { NODE_ENV: "test" },
-  },
+  }),
 });

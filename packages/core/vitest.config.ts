@@ -1,10 +1,4 @@
 import { defineConfig } from "vitest/config";
+import { packageTests } from "../../vitest.shared";
 
-export default defineConfig({
-  test: {
-    globalSetup: ["./test/global-setup.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    env: { NODE_ENV: "test" },
-  },
-});
+export default defineConfig({ test: packageTests() });

@@ -1,5 +1,4 @@
 import { defineConfig } from "vitest/config";
+import { packageTests } from "../../vitest.shared";
 
-export default defineConfig({
-  test: { globalSetup: ["./test/global-setup.ts"], testTimeout: 20_000, hookTimeout: 60_000 },
-});
+export default defineConfig({ test: packageTests({ testTimeout: 20_000 }) });

@@ -1,3 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { packageTests } from "../../vitest.shared";
 
-export default defineConfig({ test: {} });
+// pure functions: no database
+export default defineConfig({ test: packageTests({ globalSetup: [] }) });

@@ -17,7 +17,11 @@ afterAll(async () => {
   await t?.destroy();
 });
 
-test("the API starts with the database's secret and exits non-zero with a clear message on another", async () => {
+// two processes start one after the other (each loads the TypeScript sources): on a busy 2-core
+// machine that alone can take 30 s
+test("the API starts with the database's secret and exits non-zero with a clear message on another", {
+  timeout: 90_000,
+}, async () => {
   const api = await startApiProcess({ databaseUrl: t.url, secret: "secret-a-0123456789abcdef" });
   await api.stop();
 
