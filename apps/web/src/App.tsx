@@ -30,11 +30,25 @@ const PROJECT_PAGES: Record<ProjectSection, Component> = {
   audit: AuditLog,
 };
 
+/** Moves focus past the navigation: to a project's content, or else to the page's main region. */
+function skipToContent(e: MouseEvent) {
+  e.preventDefault();
+  const target = document.getElementById("project-content") ?? document.getElementById("main");
+  target?.focus();
+  target?.scrollIntoView({ block: "start" });
+}
+
 function Layout(props: RouteSectionProps) {
   return (
     <div class="app">
+      {/* the first focusable element of every page; a native listener, so the router never sees the click */}
+      <a class="skip-link" href="#main" on:click={skipToContent}>
+        Skip to content
+      </a>
       <TopBar />
-      <main class="main">{props.children}</main>
+      <main id="main" class="main" tabindex="-1">
+        {props.children}
+      </main>
     </div>
   );
 }

@@ -39,7 +39,8 @@ describe("account page and node parameters in a real browser", () => {
     await form.getByLabel("New password", { exact: true }).fill("new password");
     await form.getByLabel("Repeat new password").fill("new password");
     await form.getByRole("button", { name: "Change password" }).click();
-    await form.getByRole("alert").getByText("currentPassword: is wrong").waitFor();
+    // named as the form names the field, never `currentPassword:`
+    await form.getByRole("alert").getByText("Current password is wrong").waitFor();
     await expectOnlyRefused(s, 400, "auth.changePassword");
     await s.screenshot("account-01-wrong-password");
 

@@ -54,17 +54,30 @@ function inputReadMessage(cause: Error): string {
   return cause instanceof SyntaxError ? "input: is not valid JSON" : "input: is not valid superjson";
 }
 
+/**
+ * The field a "field: reason" error names, split out so a form can say it in its own words
+ * ("Current password is wrong") instead of showing the input's path.
+ */
+function fieldOf(cause: CoreError): { field: string; reason: string } | undefined {
+  const field = cause.extra.field;
+  if (!field || !cause.message.startsWith(`${field}: `)) return undefined;
+  return { field, reason: cause.message.slice(field.length + 2) };
+}
+
 const t = initTRPC.context<Context>().create({
   transformer,
   errorFormatter({ shape, error }) {
     const { stack: _stack, ...data } = shape.data;
     if (error.code === "INTERNAL_SERVER_ERROR") return { ...shape, message: "Internal server error", data };
     // input validation failures read like core's: "name: is required"
-    if (error.cause instanceof ZodError)
-      return { ...shape, message: zodToCoreError(error.cause).message, data };
+    if (error.cause instanceof ZodError) {
+      const core = zodToCoreError(error.cause);
+      return { ...shape, message: core.message, data: { ...data, ...fieldOf(core) } };
+    }
     // a foreign error's text (a JSON.parse position, a stack overflow) never reaches the caller
     if (error.code === "BAD_REQUEST" && error.cause && !(error.cause instanceof CoreError))
       return { ...shape, message: inputReadMessage(error.cause), data };
+    if (error.cause instanceof CoreError) return { ...shape, data: { ...data, ...fieldOf(error.cause) } };
     return { ...shape, data };
   },
 });

@@ -12,14 +12,37 @@ export interface DialogProps {
   wide?: boolean;
 }
 
-/** A modal dialog (Kobalte: focus trap, Escape, aria labelling). */
+const FIELD = "input:not([type=hidden]):not(:disabled), select:not(:disabled), textarea:not(:disabled)";
+
+/**
+ * Where focus goes when a dialog opens: its `autofocus` field, else its first field, else the
+ * first footer button (Cancel in a FormDialog, the safe choice); else Kobalte's default, the ×.
+ * Never the × while there is a field: a space typed at once would close the dialog.
+ */
+function focusFirstField(content: HTMLElement | undefined, event: Event) {
+  const body = content?.querySelector(".dialog-body");
+  const target =
+    body?.querySelector<HTMLElement>("[autofocus]") ??
+    body?.querySelector<HTMLElement>(FIELD) ??
+    content?.querySelector<HTMLElement>(".dialog-footer button:not(:disabled)");
+  if (!target) return;
+  event.preventDefault();
+  target.focus();
+}
+
+/** A modal dialog (Kobalte: focus trap, Escape, aria labelling); focus starts on its first field. */
 export function Dialog(props: DialogProps) {
+  let content: HTMLElement | undefined;
   return (
     <K open={props.open} onOpenChange={props.onOpenChange}>
       <K.Portal>
         <K.Overlay class="dialog-overlay" />
         <div class="dialog-positioner">
-          <K.Content class={`dialog ${props.wide ? "dialog-wide" : ""}`}>
+          <K.Content
+            ref={content}
+            class={`dialog ${props.wide ? "dialog-wide" : ""}`}
+            onOpenAutoFocus={(e) => focusFirstField(content, e)}
+          >
             <header class="dialog-header">
               <K.Title class="dialog-title">{props.title}</K.Title>
               <K.CloseButton class="icon-btn" aria-label="Close">
@@ -40,7 +63,10 @@ export function Dialog(props: DialogProps) {
   );
 }
 
-/** A form inside a dialog: Enter submits, the footer holds Cancel + the submit button. */
+/**
+ * A form inside a dialog: Enter submits, the footer holds Cancel + the submit button; focus starts
+ * on the first field.
+ */
 export function FormDialog(props: {
   open: boolean;
   onOpenChange: (open: boolean) => void;
@@ -54,12 +80,17 @@ export function FormDialog(props: {
   wide?: boolean;
   submitDisabled?: boolean;
 }) {
+  let content: HTMLElement | undefined;
   return (
     <K open={props.open} onOpenChange={props.onOpenChange}>
       <K.Portal>
         <K.Overlay class="dialog-overlay" />
         <div class="dialog-positioner">
-          <K.Content class={`dialog ${props.wide ? "dialog-wide" : ""}`}>
+          <K.Content
+            ref={content}
+            class={`dialog ${props.wide ? "dialog-wide" : ""}`}
+            onOpenAutoFocus={(e) => focusFirstField(content, e)}
+          >
             <form
               onSubmit={(e) => {
                 e.preventDefault();

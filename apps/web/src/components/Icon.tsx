@@ -10,6 +10,8 @@ const PATHS = {
   plus: "M12 5v14M5 12h14",
   check: "M5 12.5 10 17.5 19 7",
   x: "M6 6l12 12M18 6 6 18",
+  menu: "M4 6h16M4 12h16M4 18h16",
+  chevronDown: "m6 9 6 6 6-6",
   trash: "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
   copy: "M9 9h11v11H9zM5 15H4V4h11v1",
   warning: "M12 3 2 20h20L12 3Zm0 6v5m0 3h.01",

@@ -1,7 +1,9 @@
 import { webPaths } from "@keyflow/schemas";
 import { A } from "@solidjs/router";
+import { usePageTitle } from "../lib/title";
 
 export function NotFound() {
+  usePageTitle("Page not found");
   return (
     <div class="center-page">
       <div class="card narrow">

@@ -130,15 +130,34 @@ export async function listProjects(db: Db, principal: Principal): Promise<Projec
   }));
 }
 
-/** The project with the caller's effective permissions, so the UI can show what they may do. */
-export async function getProject(db: Db, principal: Principal, input: z.input<typeof projectIdInput>) {
-  const { projectId } = parse(projectIdInput, input);
-  const access = await loadAccess(db, principal, projectId);
+/**
+ * A project as the caller may see it, with their access: NOT_FOUND (UNAUTHORIZED signed out) when
+ * they may not. `project_view` shows the whole project; a public project shows every signed-in
+ * user its About page (`full: false`). The one visibility rule of `getProject` and `projectAbout`.
+ */
+async function visibleProject(db: Db, principal: Principal, projectId: number) {
+  const access = await resolveAccess(db, principal, projectId);
   const p = await db
     .selectFrom("projects")
     .select(["id", "name", "description", "is_public", "created_at"])
     .where("id", "=", projectId)
-    .executeTakeFirstOrThrow();
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+  const full = access?.has("project_view") ?? false;
+  if (!p || !access || !(full || (p.is_public && principal.kind === "user")))
+    throw principal.kind === "anonymous" ? unauthorized() : notFound("Project");
+  return { p, access, full };
+}
+
+/**
+ * The project with the caller's effective permissions, so the UI can show what they may do. A
+ * signed-in non-member of a public project gets its public view: `canViewProject: false` and no
+ * permissions (every other section needs `project_view`), so the web app needs no failing call
+ * to find out it may show the About page only.
+ */
+export async function getProject(db: Db, principal: Principal, input: z.input<typeof projectIdInput>) {
+  const { projectId } = parse(projectIdInput, input);
+  const { p, access, full } = await visibleProject(db, principal, projectId);
   return {
     id: p.id,
     name: p.name,
@@ -146,8 +165,9 @@ export async function getProject(db: Db, principal: Principal, input: z.input<ty
     isPublic: p.is_public,
     createdAt: p.created_at,
     isMember: access.isMember,
-    permissions: [...access.project],
-    nodePermissions: Object.fromEntries([...access.nodes].map(([n, s]) => [n, [...s]])),
+    canViewProject: full,
+    permissions: full ? [...access.project] : [],
+    nodePermissions: full ? Object.fromEntries([...access.nodes].map(([n, s]) => [n, [...s]])) : {},
   };
 }
 
@@ -257,23 +277,15 @@ export async function deleteProject(db: Db, principal: Principal, input: z.input
  */
 export async function projectAbout(db: Db, principal: Principal, input: z.input<typeof projectIdInput>) {
   const { projectId } = parse(projectIdInput, input);
-  const access = await resolveAccess(db, principal, projectId);
-  const p = await db
-    .selectFrom("projects")
-    .select(["id", "name", "description", "is_public", "created_at"])
-    .where("id", "=", projectId)
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
-  const visible = access?.has("project_view") || (p?.is_public && principal.kind === "user");
-  if (!p || !visible) throw principal.kind === "anonymous" ? unauthorized() : notFound("Project");
+  const { p, access, full } = await visibleProject(db, principal, projectId);
   return {
     id: p.id,
     name: p.name,
     description: p.description,
     isPublic: p.is_public,
     createdAt: p.created_at,
-    canViewProject: access?.has("project_view") ?? false,
-    canManage: access?.has("project_manage") ?? false,
+    canViewProject: full,
+    canManage: full && access.has("project_manage"),
     keyTiles: await keyTiles(db, projectId, principal.kind === "user" ? principal.userId : null),
   };
 }

@@ -79,6 +79,22 @@ test("a public project's About page is visible to any signed-in user", async () 
   });
   const about = await visitor.client.projects.about.query({ projectId: p.id });
   expect(about).toMatchObject({ name: "Service", description: "Doubles numbers", canViewProject: false });
+  // the shell's one call answers too: the public view, with no permissions
+  expect(await visitor.client.projects.get.query({ projectId: p.id })).toEqual({
+    id: p.id,
+    name: "Service",
+    description: "Doubles numbers",
+    isPublic: true,
+    createdAt: p.createdAt,
+    isMember: false,
+    canViewProject: false,
+    permissions: [],
+    nodePermissions: {},
+  });
+  expect(await owner.client.projects.get.query({ projectId: p.id })).toMatchObject({
+    isMember: true,
+    canViewProject: true,
+  });
 });
 
 test("delete hides the project, revokes its keys, cancels its requests and queued jobs, with e-mails", async () => {

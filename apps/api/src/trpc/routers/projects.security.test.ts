@@ -99,6 +99,39 @@ describe("projects permission matrix", () => {
   });
 });
 
+describe("projects.get of a public project for callers without project_view", () => {
+  test("a stranger gets the public view with no permissions, even those a public role grants; signed out UNAUTHORIZED", async () => {
+    const { owner, stranger, anon } = fixture;
+    const p = await owner.client.projects.create.mutate({ name: "Storefront", isPublic: true });
+    const node = await owner.client.graph.createNode.mutate({ projectId: p.id, name: "in", kind: "data" });
+    // a public role without project_view opens nothing else, so its grants are not shown
+    await owner.client.roles.create.mutate({
+      projectId: p.id,
+      name: "Everyone",
+      isPublic: true,
+      permissions: { project: ["graph_view"], nodes: { [node.id]: ["package_view"] } },
+    });
+    const got = await stranger.client.projects.get.query({ projectId: p.id });
+    expect(got).toMatchObject({
+      name: "Storefront",
+      canViewProject: false,
+      permissions: [],
+      nodePermissions: {},
+    });
+    // the public view opens no other section
+    await expectTrpcError(stranger.client.graph.get.query({ projectId: p.id }), "NOT_FOUND");
+    await expectTrpcError(anon.projects.get.query({ projectId: p.id }), "UNAUTHORIZED");
+  });
+
+  test("a private project stays NOT_FOUND to a member without project_view", async () => {
+    const { owner, stranger, project } = fixture;
+    const p = await owner.client.projects.create.mutate({ name: "Back office" });
+    await owner.client.members.add.mutate({ projectId: p.id, email: stranger.email, roleIds: [] });
+    await expectTrpcError(stranger.client.projects.get.query({ projectId: p.id }), "NOT_FOUND");
+    await expectTrpcError(stranger.client.projects.get.query({ projectId: project.id }), "NOT_FOUND");
+  });
+});
+
 describe("projects.list shows exactly the projects the caller may view", () => {
   test("a member without project_view sees neither the name nor the description of a private project", async () => {
     const owner = await h.user("Owner");

@@ -8,6 +8,7 @@ import { TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { createAction } from "../../lib/action";
 import { me, setMe } from "../../lib/session";
+import { usePageTitle } from "../../lib/title";
 import { trpc } from "../../lib/trpc";
 
 /** Change the password (current + new + repeat); the server ends every other session. */
@@ -89,6 +90,7 @@ function ChangePassword() {
 
 export default function Account() {
   const navigate = useNavigate();
+  usePageTitle("Account");
   return (
     <div class="page">
       <PageHeader

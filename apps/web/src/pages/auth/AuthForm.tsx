@@ -5,6 +5,7 @@ import { ErrorBox } from "../../components/ErrorBox";
 import { createAction } from "../../lib/action";
 import { nextPath } from "../../lib/paths";
 import { type Me, setMe } from "../../lib/session";
+import { usePageTitle } from "../../lib/title";
 import { AuthCard } from "./AuthCard";
 
 /**
@@ -23,6 +24,7 @@ export function AuthForm(props: {
 }) {
   const navigate = useNavigate();
   const [params] = useSearchParams();
+  usePageTitle(() => props.title);
   const action = createAction(async () => {
     const user = await props.submit();
     setMe(user);

@@ -3,7 +3,8 @@ import { Button } from "../../components/Button";
 import { ErrorBox } from "../../components/ErrorBox";
 import { Loading } from "../../components/Loading";
 import { PageHeader } from "../../components/PageHeader";
-import { formatDateTime } from "../../lib/format";
+import { When } from "../../components/When";
+import { usePageTitle } from "../../lib/title";
 import { errorMessage, type RouterOutputs, trpc } from "../../lib/trpc";
 
 type Message = RouterOutputs["devMailbox"]["list"]["messages"][number];
@@ -23,7 +24,9 @@ function MessageView(props: { message: Message }) {
         <dt>To</dt>
         <dd>{props.message.to.join(", ")}</dd>
         <dt>Received</dt>
-        <dd>{formatDateTime(props.message.receivedAt)}</dd>
+        <dd>
+          <When at={props.message.receivedAt} />
+        </dd>
       </dl>
       <Show when={props.message.html}>
         <h3 class="section-label">HTML</h3>
@@ -45,6 +48,7 @@ export default function DevMailbox() {
   const [selectedId, setSelectedId] = createSignal<number | null>(null);
   const messages = () => (mail.error ? [] : (mail.latest?.messages ?? []));
   const selected = createMemo(() => messages().find((m) => m.id === selectedId()) ?? messages()[0]);
+  usePageTitle("Dev mailbox");
   return (
     <div class="page">
       <PageHeader
@@ -79,7 +83,7 @@ export default function DevMailbox() {
                     >
                       <span class="mail-item-subject">{m.subject || "(no subject)"}</span>
                       <span class="mail-item-meta">
-                        to {m.to.join(", ")} · {formatDateTime(m.receivedAt)}
+                        to {m.to.join(", ")} · <When at={m.receivedAt} />
                       </span>
                     </button>
                   </li>

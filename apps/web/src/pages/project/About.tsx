@@ -7,8 +7,8 @@ import { ErrorBox } from "../../components/ErrorBox";
 import { CheckboxField, TextAreaField, TextField } from "../../components/Field";
 import { Loading } from "../../components/Loading";
 import { PageHeader } from "../../components/PageHeader";
+import { When } from "../../components/When";
 import { createAction } from "../../lib/action";
-import { formatDate } from "../../lib/format";
 import { errorMessage, type RouterOutputs, trpc } from "../../lib/trpc";
 import { KeyTiles } from "./about/KeyTiles";
 import { useProject } from "./context";
@@ -115,7 +115,7 @@ export default function About() {
               title={a().name}
               subtitle={
                 <>
-                  {a().isPublic ? "Public project" : "Private project"} · created {formatDate(a().createdAt)}
+                  {a().isPublic ? "Public project" : "Private project"} · created <When at={a().createdAt} />
                 </>
               }
               actions={

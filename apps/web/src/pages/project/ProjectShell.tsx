@@ -1,12 +1,13 @@
-import { type ProjectPermission, type ProjectSection, webPaths } from "@keyflow/schemas";
+import { PROJECT_SECTIONS, type ProjectPermission, type ProjectSection, webPaths } from "@keyflow/schemas";
 import { A, Navigate, type RouteSectionProps, useLocation, useParams } from "@solidjs/router";
-import { createMemo, createResource, For, Show } from "solid-js";
+import { createEffect, createMemo, createResource, createSignal, For, on, Show } from "solid-js";
 import { ErrorBox } from "../../components/ErrorBox";
 import { Icon, type IconName } from "../../components/Icon";
 import { Loading } from "../../components/Loading";
 import { signInPath } from "../../lib/paths";
 import { me } from "../../lib/session";
-import { errorCode, errorMessage, trpc } from "../../lib/trpc";
+import { usePageTitle } from "../../lib/title";
+import { errorMessage, trpc } from "../../lib/trpc";
 import { ProjectContext, type ProjectContextValue } from "./context";
 
 interface NavItem {
@@ -26,27 +27,34 @@ const NAV: NavItem[] = [
   // code_view alone shows the names of the secrets granted to nodes it can see
   { section: "secrets", label: "Secrets", icon: "lock", needsAny: ["project_manage", "code_view"] },
   { section: "apiKeys", label: "API keys", icon: "key", needs: "project_manage" },
-  { section: "issuedKeys", label: "Issued keys", icon: "table", needs: "project_manage" },
+  { section: "issuedKeys", label: "Usage statistics", icon: "table", needs: "project_manage" },
   { section: "audit", label: "Audit log", icon: "list", needs: "project_manage" },
 ];
+
+const SECTION_PATHS = (Object.entries(PROJECT_SECTIONS) as [ProjectSection, string][]).sort(
+  (a, b) => b[1].length - a[1].length,
+);
+
+/** The section a project path shows: its longest matching suffix (About's is the empty one). */
+function sectionOf(pathname: string, projectId: number): ProjectSection | undefined {
+  const base = webPaths.project(projectId);
+  if (!pathname.startsWith(base)) return undefined;
+  const rest = pathname.slice(base.length).replace(/\/+$/, "");
+  return SECTION_PATHS.find(([, suffix]) => rest === suffix || rest.startsWith(`${suffix}/`))?.[0];
+}
 
 export default function ProjectShell(props: RouteSectionProps) {
   const params = useParams();
   const location = useLocation();
   const projectId = createMemo(() => Number(params.projectId));
+  // one call for everyone who may see the project: a non-member of a public project gets its
+  // public view (canViewProject false, no permissions) and sees the About page only
   const [project, { refetch }] = createResource(projectId, (id) =>
     trpc.projects.get.query({ projectId: id }),
   );
-  // without project_view a public project still shows its About page
-  const limited = () => project.error && errorCode(project.error) === "NOT_FOUND";
-  const [about] = createResource(
-    () => (limited() ? projectId() : false),
-    (id) => trpc.projects.about.query({ projectId: id }),
-  );
 
-  // reading a resource that failed rethrows its error, so read them through these
+  // reading a resource that failed rethrows its error, so read it through this
   const proj = () => (project.error ? undefined : project());
-  const aboutInfo = () => (about.error ? undefined : about());
   const perms = createMemo(() => new Set<string>(proj()?.permissions ?? []));
   const onSomeNode = (p: string) =>
     perms().has(p) || Object.values<string[]>(proj()?.nodePermissions ?? {}).some((list) => list.includes(p));
@@ -54,7 +62,7 @@ export default function ProjectShell(props: RouteSectionProps) {
     (!n.needs || perms().has(n.needs)) && (!n.needsAny || n.needsAny.some(onSomeNode));
   const ctx: ProjectContextValue = {
     projectId,
-    project: proj,
+    project: () => (proj()?.canViewProject ? proj() : undefined),
     can: (p) => perms().has(p),
     canOnNode: (p, nodeId) => {
       if (perms().has(p)) return true;
@@ -63,17 +71,52 @@ export default function ProjectShell(props: RouteSectionProps) {
     },
     refetch,
   };
-  const name = () => proj()?.name ?? aboutInfo()?.name;
+  const name = () => proj()?.name;
+  const section = createMemo(() => sectionOf(location.pathname, projectId()));
+  const sectionLabel = () => NAV.find((n) => n.section === section())?.label;
+  usePageTitle(() => [sectionLabel(), name() ?? "Project"]);
+
+  // on a phone the sections fold behind a button; following a link folds them again
+  const [navOpen, setNavOpen] = createSignal(false);
+  createEffect(
+    on(
+      () => location.pathname,
+      () => setNavOpen(false),
+      { defer: true },
+    ),
+  );
 
   return (
     <ProjectContext.Provider value={ctx}>
       <div class="project-layout">
-        <aside class="sidenav">
+        <aside class="sidenav" aria-label="Project">
           <div class="sidenav-inner">
-            <div class="sidenav-title" title={name()}>
-              {name() ?? "…"}
+            <div class="sidenav-head">
+              <div class="sidenav-title" title={name()}>
+                {name() ?? "…"}
+              </div>
+              <button
+                type="button"
+                class="btn btn-secondary btn-sm sidenav-toggle"
+                aria-expanded={navOpen() ? "true" : "false"}
+                aria-controls="project-sections"
+                onClick={() => setNavOpen(!navOpen())}
+                onKeyDown={(e) => {
+                  if (e.key === "Escape") setNavOpen(false);
+                }}
+              >
+                {sectionLabel() ?? "Sections"}
+                <Icon name="chevronDown" size={16} />
+              </button>
             </div>
-            <nav>
+            <nav
+              id="project-sections"
+              class={navOpen() ? "open" : ""}
+              aria-label="Project sections"
+              onKeyDown={(e) => {
+                if (e.key === "Escape") setNavOpen(false);
+              }}
+            >
               <For each={NAV.filter(visible)}>
                 {(item) => (
                   <A
@@ -91,16 +134,16 @@ export default function ProjectShell(props: RouteSectionProps) {
             </nav>
           </div>
         </aside>
-        <section class="project-content">
+        <section id="project-content" class="project-content" tabindex="-1" aria-label="Project content">
           <Show
-            when={!project.error || (limited() && !about.error)}
+            when={!project.error}
             fallback={
               <Show
                 when={me.loading || me()}
                 fallback={<Navigate href={signInPath(location.pathname + location.search)} />}
               >
                 <div class="page">
-                  <ErrorBox error={errorMessage(about.error ?? project.error)} />
+                  <ErrorBox error={errorMessage(project.error)} />
                   <p>
                     <A href={webPaths.projects}>Back to projects</A>
                   </p>
@@ -108,8 +151,13 @@ export default function ProjectShell(props: RouteSectionProps) {
               </Show>
             }
           >
-            <Show when={proj() || aboutInfo()} fallback={<Loading />}>
-              {props.children}
+            <Show when={proj()} fallback={<Loading />}>
+              <Show
+                when={proj()?.canViewProject || section() === "about"}
+                fallback={<Navigate href={webPaths.project(projectId())} />}
+              >
+                {props.children}
+              </Show>
             </Show>
           </Show>
         </section>

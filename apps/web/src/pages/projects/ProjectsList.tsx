@@ -5,7 +5,8 @@ import { Button } from "../../components/Button";
 import { ErrorBox } from "../../components/ErrorBox";
 import { Loading } from "../../components/Loading";
 import { PageHeader } from "../../components/PageHeader";
-import { formatDate } from "../../lib/format";
+import { When } from "../../components/When";
+import { usePageTitle } from "../../lib/title";
 import { errorMessage, type RouterOutputs, trpc } from "../../lib/trpc";
 import { CreateProjectDialog } from "./CreateProjectDialog";
 
@@ -21,7 +22,9 @@ function ProjectCard(props: { project: Project }) {
         </Show>
       </div>
       <p class="muted clamp">{props.project.description || "No description"}</p>
-      <p class="small muted">Created {formatDate(props.project.createdAt)}</p>
+      <p class="small muted">
+        Created <When at={props.project.createdAt} />
+      </p>
     </A>
   );
 }
@@ -43,6 +46,7 @@ export function ProjectsList() {
   const navigate = useNavigate();
   const [projects] = createResource(() => trpc.projects.list.query());
   const [open, setOpen] = createSignal(false);
+  usePageTitle("Projects");
   return (
     <div class="page">
       <PageHeader

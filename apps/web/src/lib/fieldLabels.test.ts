@@ -1,0 +1,22 @@
+import { describe, expect, test } from "vitest";
+import { fieldLabel, fieldMessage } from "./fieldLabels";
+
+describe("field names in messages", () => {
+  test("use the form's words, never the input's path", () => {
+    expect(fieldMessage("currentPassword", "is wrong")).toBe("Current password is wrong");
+    expect(fieldMessage("password", "must be at least 8 characters")).toBe(
+      "Password must be at least 8 characters",
+    );
+    expect(fieldMessage("name", "is required")).toBe("Name is required");
+    expect(fieldMessage("nodeIds", "node 7 is not in this project")).toBe(
+      "Nodes: node 7 is not in this project",
+    );
+    expect(fieldMessage("input", "is not valid JSON")).toBe("The request is not valid JSON");
+  });
+
+  test("array indexes and unknown fields", () => {
+    expect(fieldLabel("files.0.name")).toBe("File name");
+    expect(fieldLabel("fields.2.value")).toBe("Value");
+    expect(fieldLabel("somethingNew")).toBe("Something new");
+  });
+});
