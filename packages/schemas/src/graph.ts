@@ -57,6 +57,11 @@ export const createNodeInput = z.object({
 export const updateNodeInput = z.object({
   nodeId: id,
   name: nodeName.optional(),
+  /**
+   * Only while the node holds no packages, files or jobs. To compute: runtime and entry default
+   * as in createNode; to data: runtime and entry are cleared.
+   */
+  kind: z.enum(NODE_KINDS).optional(),
   description: description.optional(),
   runtime: runtime.optional(),
   entry: filePath.optional(),

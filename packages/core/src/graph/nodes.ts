@@ -1,4 +1,4 @@
-import type { Db, JobState, NodesTable, Selectable } from "@keyflow/db";
+import type { Database, Db, JobState, NodesTable, Selectable, Transaction } from "@keyflow/db";
 import { createNodeInput, nodeIdInput, setActiveInput, updateNodeInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { type Access, loadAccess, loadNodeAccess } from "../access";
@@ -116,7 +116,29 @@ export async function createNode(
 }
 
 /**
- * Structure (name, runtime, position, …) needs `graph_edit`; parameters are code and need
+ * A node changes its kind only while it holds nothing a kind gives meaning to: no packages (in
+ * any data layer), no files, no jobs. The node row is locked first, so a package cannot slip in
+ * between the check and the change through another updateNode.
+ */
+async function assertEmptyNode(trx: Transaction<Database>, nodeId: number) {
+  await trx.selectFrom("nodes").select("id").where("id", "=", nodeId).forUpdate().execute();
+  const held = await trx
+    .selectNoFrom((eb) => [
+      eb.exists(eb.selectFrom("packages").select("id").where("node_id", "=", nodeId)).as("packages"),
+      eb.exists(eb.selectFrom("node_files").select("path").where("node_id", "=", nodeId)).as("files"),
+      eb.exists(eb.selectFrom("jobs").select("id").where("node_id", "=", nodeId)).as("jobs"),
+    ])
+    .executeTakeFirstOrThrow();
+  const what = [held.packages && "packages", held.files && "files", held.jobs && "jobs"].filter(Boolean);
+  if (what.length > 0)
+    throw badRequest(
+      "kind",
+      `only a node without packages or files can change its kind (this one holds ${what.join(", ").replace(/, ([^,]*)$/, " and $1")}); add a new node instead`,
+    );
+}
+
+/**
+ * Structure (name, kind, runtime, position, …) needs `graph_edit`; parameters are code and need
  * `code_edit` on the node, so a code editor can tune them without reshaping the graph.
  */
 export async function updateNode(
@@ -130,9 +152,19 @@ export async function updateNode(
   const changed = Object.keys(structure).filter((k) => structure[k as keyof typeof structure] !== undefined);
   if (changed.length > 0 || params === undefined) access.require("graph_edit");
   if (params !== undefined) access.requireOnNode("code_edit", node.id);
-  checkCompute(node.kind, structure);
+  const kind = structure.kind ?? node.kind;
+  checkCompute(kind, structure);
+  const kindChange = kind !== node.kind;
+  // only a kind change uses these: a data node turning compute has no runtime or entry yet
+  const compute = kind === "compute" ? (structure.runtime ?? "python") : null;
   const changes = {
     ...(structure.name !== undefined && { name: structure.name }),
+    // a new kind brings its own runtime and entry (none for data, the defaults for compute)
+    ...(kindChange && {
+      kind,
+      runtime: compute,
+      entry: compute ? (structure.entry ?? DEFAULT_ENTRY[compute]) : null,
+    }),
     ...(structure.description !== undefined && { description: structure.description }),
     ...(structure.runtime !== undefined && { runtime: structure.runtime }),
     ...(structure.entry !== undefined && { entry: structure.entry }),
@@ -147,6 +179,7 @@ export async function updateNode(
     return nodeView(row, access);
   }
   return db.transaction().execute(async (trx) => {
+    if (kindChange) await assertEmptyNode(trx, node.id);
     const row = await trx
       .updateTable("nodes")
       .set(changes)

@@ -62,6 +62,23 @@ describe("graph errors", () => {
     await refused(() => g.updateNode.mutate({ nodeId: compute.id, params: { s: "a\u0000b" } }), "params");
   });
 
+  test("kind: refused once the node holds packages or files, and data nodes get no runtime", async () => {
+    const g = f.owner.client.graph;
+    const withFile = await g.createNode.mutate({ projectId: f.projectId, name: "F", kind: "compute" });
+    await g.putFile.mutate({ nodeId: withFile.id, path: "main.py", content: "pass" });
+    const e = await refused(() => g.updateNode.mutate({ nodeId: withFile.id, kind: "data" }), "kind");
+    expect(e.message).toMatch(/without packages or files.*holds files/);
+    const withPackage = await g.createNode.mutate({ projectId: f.projectId, name: "P", kind: "data" });
+    await f.owner.client.packages.create.mutate({ nodeId: withPackage.id, dataLayerId: f.mainLayerId });
+    const p = await refused(() => g.updateNode.mutate({ nodeId: withPackage.id, kind: "compute" }), "kind");
+    expect(p.message).toMatch(/holds packages/);
+    await refused(() => g.updateNode.mutate({ nodeId: compute.id, kind: "data", entry: "main.py" }), "entry");
+    await refused(() => g.updateNode.mutate({ nodeId: a.id, kind: "storage" as "data" }), "kind");
+    const graph = await g.get.query({ projectId: f.projectId });
+    const kinds = Object.fromEntries(graph.nodes.map((n) => [n.name, n.kind]));
+    expect(kinds).toMatchObject({ F: "compute", P: "data", C: "compute", A: "data" });
+  });
+
   test("label filters: an invalid regex is BAD_REQUEST naming labelFilter, never 500", async () => {
     const g = f.owner.client.graph;
     const e = await refused(

@@ -71,6 +71,35 @@ describe("graph", () => {
     expect(entry?.details).toMatchObject({ changed: expect.arrayContaining(["name", "params"]) });
   });
 
+  test("updateNode changes the kind of an empty node, with the new kind's runtime and entry", async () => {
+    const g = f.owner.client.graph;
+    const n = await g.createNode.mutate({
+      projectId: f.projectId,
+      name: "Oops",
+      kind: "compute",
+      runtime: "node",
+    });
+    const data = await g.updateNode.mutate({ nodeId: n.id, kind: "data" });
+    expect(data).toMatchObject({ kind: "data", runtime: null, entry: null });
+    const back = await g.updateNode.mutate({ nodeId: n.id, kind: "compute" });
+    expect(back).toMatchObject({ kind: "compute", runtime: "python", entry: "main.py" });
+    const again = await g.updateNode.mutate({ nodeId: n.id, kind: "data" });
+    const js = await g.updateNode.mutate({
+      nodeId: again.id,
+      kind: "compute",
+      runtime: "node",
+      entry: "run.js",
+    });
+    expect(js).toMatchObject({ kind: "compute", runtime: "node", entry: "run.js" });
+    // the same kind is no change at all
+    expect(await g.updateNode.mutate({ nodeId: n.id, kind: "compute" })).toMatchObject({ entry: "run.js" });
+    const changes = (await audits("node.update")).filter(
+      (a) => (a.details as { nodeId: number }).nodeId === n.id,
+    );
+    expect(changes.length).toBeGreaterThanOrEqual(4);
+    expect(changes[0]?.details).toMatchObject({ changed: ["kind"] });
+  });
+
   test("links: create with and without a label filter, list, delete", async () => {
     const g = f.owner.client.graph;
     const a = await g.createNode.mutate({ projectId: f.projectId, name: "A", kind: "data" });

@@ -25,6 +25,7 @@ const procedures: Record<string, (c: Client, o: Objects) => Promise<unknown>> = 
   get: (c) => c.graph.get.query({ projectId: f.projectId }),
   createNode: (c) => c.graph.createNode.mutate({ projectId: f.projectId, name: "N", kind: "data" }),
   updateNode: (c, o) => c.graph.updateNode.mutate({ nodeId: o.a.id, name: "Renamed" }),
+  "updateNode (kind)": (c, o) => c.graph.updateNode.mutate({ nodeId: o.b.id, kind: "compute" }),
   deleteNode: (c, o) => c.graph.deleteNode.mutate({ nodeId: o.b.id }),
   createLink: (c, o) =>
     c.graph.createLink.mutate({ projectId: f.projectId, fromNodeId: o.b.id, toNodeId: o.a.id }),
@@ -92,6 +93,14 @@ describe("graph permissions in detail", () => {
       "FORBIDDEN",
       /code_edit/,
     );
+    // the kind is structure: code_edit on the node is not enough
+    await expectTrpcError(
+      m.client.graph.updateNode.mutate({ nodeId: o.b.id, kind: "compute" }),
+      "FORBIDDEN",
+      /graph_edit/,
+    );
+    const b = await f.owner.client.graph.get.query({ projectId: f.projectId });
+    expect(b.nodes.find((n) => n.id === o.b.id)?.kind).toBe("data");
     const graph = await m.client.graph.get.query({ projectId: f.projectId });
     expect(graph.nodes.find((n) => n.id === o.a.id)?.params).toEqual({ k: "v" });
     expect(graph.nodes.find((n) => n.id === o.b.id)?.params).toBeNull();

@@ -1,5 +1,5 @@
 import type { RUNTIMES as RUNTIME_NAMES } from "@keyflow/schemas";
-import { createSignal, Show } from "solid-js";
+import { createEffect, createSignal, on, Show } from "solid-js";
 import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { SelectField, TextAreaField, TextField } from "../../../components/Field";
@@ -11,6 +11,10 @@ export type Runtime = (typeof RUNTIME_NAMES)[number];
 /** Every runtime the server accepts, in the order offered (Python first, the default). */
 const RUNTIME_LABELS: Record<Runtime, string> = { python: "Python", node: "Node.js" };
 export const RUNTIMES = Object.entries(RUNTIME_LABELS).map(([value, label]) => ({ value, label }));
+export const NODE_KIND_OPTIONS = [
+  { value: "data", label: "Data — a FIFO store of packages" },
+  { value: "compute", label: "Compute — runs code on each package" },
+];
 
 export function AddNodeDialog(props: {
   projectId: number;
@@ -32,6 +36,22 @@ export function AddNodeDialog(props: {
       ...(kind() === "compute" && { runtime: runtime(), entry: entry() || undefined }),
     }),
   );
+  // every opening starts from a blank data node: a kind left over from the last node turned
+  // output nodes into compute nodes by mistake
+  createEffect(
+    on(
+      () => props.open,
+      (open) => {
+        if (!open) return;
+        setName("");
+        setKind("data");
+        setDescription("");
+        setRuntime("python");
+        setEntry("");
+        create.clearError();
+      },
+    ),
+  );
   return (
     <FormDialog
       open={props.open}
@@ -42,12 +62,7 @@ export function AddNodeDialog(props: {
       pending={create.pending()}
       onSubmit={async () => {
         const node = await create.run();
-        if (node) {
-          setName("");
-          setDescription("");
-          setEntry("");
-          props.onCreated(node);
-        }
+        if (node) props.onCreated(node);
       }}
     >
       <div class="stack">
@@ -57,10 +72,7 @@ export function AddNodeDialog(props: {
           name="node-kind"
           value={kind()}
           onChange={(v) => setKind(v as "data" | "compute")}
-          options={[
-            { value: "data", label: "Data — a FIFO store of packages" },
-            { value: "compute", label: "Compute — runs code on each package" },
-          ]}
+          options={NODE_KIND_OPTIONS}
         />
         <Show when={kind() === "compute"}>
           <div class="grid-2">

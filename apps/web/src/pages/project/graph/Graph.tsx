@@ -1,3 +1,4 @@
+import { useSearchParams } from "@solidjs/router";
 import { createMemo, createResource, createSignal, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ErrorBox } from "../../../components/ErrorBox";
@@ -6,7 +7,7 @@ import { errorMessage, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
 import { AddLinkDialog } from "./AddLinkDialog";
 import { AddNodeDialog } from "./AddNodeDialog";
-import { GraphDiagram } from "./GraphDiagram";
+import { GraphCanvas } from "./GraphCanvas";
 import { LayerSelect } from "./LayerSelect";
 import { isFailure } from "./NodeJobs";
 import { NodePanel } from "./NodePanel";
@@ -26,7 +27,9 @@ export default function Graph() {
     () => ({ projectId: projectId(), dataLayerId: layerId() ?? undefined }),
     (input) => trpc.graph.get.query(input),
   );
-  const [selectedId, setSelectedId] = createSignal<number | null>(null);
+  // ?node=<id> (the audit log's links) opens that node's panel
+  const [params] = useSearchParams();
+  const [selectedId, setSelectedId] = createSignal<number | null>(Number(params.node) || null);
   const [addingNode, setAddingNode] = createSignal(false);
   const [addingLink, setAddingLink] = createSignal(false);
   const data = () => (graph.error ? undefined : graph.latest);
@@ -88,27 +91,13 @@ export default function Graph() {
                   </div>
                 }
               >
-                <GraphDiagram
+                <GraphCanvas
                   nodes={g().nodes}
                   links={g().links}
                   selectedId={selectedId()}
                   failedIds={failedIds()}
                   onSelect={setSelectedId}
                 />
-                <div class="legend">
-                  <span class="legend-item">
-                    <span class="swatch swatch-data" /> data node
-                  </span>
-                  <span class="legend-item">
-                    <span class="swatch swatch-compute" /> compute node
-                  </span>
-                  <span class="legend-item">→ push link (label filter on the arrow)</span>
-                  <Show when={failedIds().size > 0}>
-                    <span class="legend-item">
-                      <span class="failed-dot-swatch" /> last job failed
-                    </span>
-                  </Show>
-                </div>
               </Show>
             )}
           </Show>
@@ -121,7 +110,6 @@ export default function Graph() {
               graph={data()!}
               layers={layerList()}
               layerId={layerId()}
-              onLayerChange={setLayerChoice}
               onClose={() => setSelectedId(null)}
               onChanged={refetch}
               onJobsChanged={refetch}

@@ -1,5 +1,5 @@
 import { createMemo, For, Show } from "solid-js";
-import { layoutGraph, NODE_H, NODE_W, type Placed } from "./layout";
+import { type Layout, NODE_H, NODE_W, type Placed } from "./layout";
 import type { GraphLink, GraphNode } from "./types";
 
 function truncate(s: string, n: number): string {
@@ -41,6 +41,9 @@ function edgePath(link: GraphLink, from: Placed, to: Placed, back: boolean, bott
 
 /** Nodes and links as an SVG diagram; click (or Enter on) a node to select it. */
 export function GraphDiagram(props: {
+  layout: Layout;
+  /** Drawn at this scale (1: actual size); the viewBox keeps the layout's coordinates. */
+  scale: number;
   nodes: GraphNode[];
   links: GraphLink[];
   selectedId: number | null;
@@ -48,7 +51,7 @@ export function GraphDiagram(props: {
   failedIds?: Set<number>;
   onSelect: (id: number) => void;
 }) {
-  const layout = createMemo(() => layoutGraph(props.nodes, props.links));
+  const layout = () => props.layout;
   const edges = createMemo(() => {
     const l = layout();
     const result: Edge[] = [];
@@ -66,8 +69,8 @@ export function GraphDiagram(props: {
       data-testid="graph-svg"
       role="img"
       aria-label="Project graph"
-      width={layout().width}
-      height={layout().height}
+      width={layout().width * props.scale}
+      height={layout().height * props.scale}
       viewBox={`0 0 ${layout().width} ${layout().height}`}
     >
       <defs>
@@ -140,7 +143,7 @@ export function GraphDiagram(props: {
                 transform={`translate(${pos().x}, ${pos().y})`}
                 role="button"
                 tabindex="0"
-                aria-label={`${node.kind} node ${node.name}`}
+                aria-label={`${node.kind} node ${node.name}${failed() ? ", last job failed" : ""}${node.active ? "" : ", paused"}`}
                 aria-pressed={props.selectedId === node.id}
                 data-node-id={node.id}
                 data-failed={failed() ? "true" : undefined}

@@ -67,7 +67,6 @@ export function LayerSelect(props: {
   value: number | null;
   onChange: (id: number) => void;
   onLayersChanged: () => void;
-  compact?: boolean;
 }) {
   const [creating, setCreating] = createSignal(false);
   const current = () => props.layers.find((l) => l.id === props.value);
@@ -82,7 +81,7 @@ export function LayerSelect(props: {
       <Button size="sm" variant="ghost" onClick={() => setCreating(true)} title="New data layer">
         + Layer
       </Button>
-      <Show when={!props.compact && current()?.writable && props.layers.length > 1}>
+      <Show when={current()?.writable && props.layers.length > 1}>
         <ConfirmButton
           size="sm"
           variant="ghost"
@@ -110,5 +109,22 @@ export function LayerSelect(props: {
         }}
       />
     </div>
+  );
+}
+
+/**
+ * Which layer a tab shows. The page has one layer selector, in its toolbar; the node panel's
+ * tabs name the layer they follow instead of offering a second one.
+ */
+export function LayerNote(props: { layers: DataLayer[]; layerId: number | null }) {
+  const layer = () => props.layers.find((l) => l.id === props.layerId);
+  return (
+    <Show when={layer()}>
+      {(l) => (
+        <p class="muted small layer-note" data-testid="layer-note">
+          In data layer <strong>{layerLabel(l())}</strong>, chosen at the top of the page.
+        </p>
+      )}
+    </Show>
   );
 }

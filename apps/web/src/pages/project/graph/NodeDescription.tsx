@@ -5,12 +5,15 @@ import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../../components/Field";
+import { Icon } from "../../../components/Icon";
 import { createAction } from "../../../lib/action";
 import { errorMessage, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
-import { RUNTIMES, type Runtime } from "./AddNodeDialog";
+import { NODE_KIND_OPTIONS, RUNTIMES, type Runtime } from "./AddNodeDialog";
 import type { NodePanelProps } from "./NodePanel";
 import type { GraphNode } from "./types";
+
+type NodeKind = GraphNode["kind"];
 
 /** The secrets the node's jobs receive (names and variables only; values stay on the Secrets page). */
 function NodeSecrets(props: { nodeId: number }) {
@@ -140,17 +143,28 @@ export function NodeDescription(props: NodePanelProps) {
   const editable = () => can("graph_edit");
   const node = props.node; // the form starts from these values; live values are read from props.node
   const [name, setName] = createSignal(node.name);
+  const [kind, setKind] = createSignal<NodeKind>(node.kind);
   const [description, setDescription] = createSignal(node.description);
   const [runtime, setRuntime] = createSignal<Runtime>(node.runtime ?? "python");
   const [entry, setEntry] = createSignal(node.entry ?? "");
   const [timeout, setTimeoutS] = createSignal(String(node.timeoutS));
+  // "Saved" stays until the next edit
+  const [saved, setSaved] = createSignal(false);
+  const edited =
+    <T,>(set: (v: T) => void) =>
+    (v: T) => {
+      set(v);
+      setSaved(false);
+      save.clearError();
+    };
 
   const save = createAction(() =>
     trpc.graph.updateNode.mutate({
       nodeId: node.id,
       name: name(),
       description: description(),
-      ...(node.kind === "compute" && {
+      ...(kind() !== props.node.kind && { kind: kind() }),
+      ...(kind() === "compute" && {
         runtime: runtime(),
         entry: entry() || undefined,
         timeoutS: Number(timeout()),
@@ -171,24 +185,40 @@ export function NodeDescription(props: NodePanelProps) {
         class="stack"
         onSubmit={async (e) => {
           e.preventDefault();
-          if (await save.run()) props.onChanged();
+          const stored = await save.run();
+          if (stored) {
+            // a new kind brings the server's runtime and entry (the defaults, or none for data)
+            setKind(stored.kind);
+            setRuntime(stored.runtime ?? "python");
+            setEntry(stored.entry ?? "");
+            setSaved(true);
+            props.onChanged();
+          }
         }}
       >
-        <TextField label="Name" value={name()} onInput={setName} disabled={!editable()} />
+        <TextField label="Name" value={name()} onInput={edited(setName)} disabled={!editable()} />
+        <SelectField
+          label="Kind"
+          value={kind()}
+          options={NODE_KIND_OPTIONS}
+          onChange={edited((v: string) => setKind(v as NodeKind))}
+          hint={editable() ? "Changes only while the node holds no packages or files." : undefined}
+          disabled={!editable()}
+        />
         <TextAreaField
           label="Description"
           rows={4}
           value={description()}
-          onInput={setDescription}
+          onInput={edited(setDescription)}
           disabled={!editable()}
         />
-        <Show when={node.kind === "compute"}>
+        <Show when={kind() === "compute"}>
           <div class="grid-2">
             <SelectField
               label="Runtime"
               value={runtime()}
               options={RUNTIMES}
-              onChange={(v) => setRuntime(v as Runtime)}
+              onChange={edited((v: string) => setRuntime(v as Runtime))}
               disabled={!editable()}
             />
             <TextField
@@ -197,21 +227,27 @@ export function NodeDescription(props: NodePanelProps) {
               min="1"
               max={MAX_NODE_TIMEOUT_S}
               value={timeout()}
-              onInput={setTimeoutS}
+              onInput={edited(setTimeoutS)}
               disabled={!editable()}
             />
           </div>
           <TextField
             label="Entry file"
             class="input mono"
+            placeholder={runtime() === "python" ? "main.py" : "main.js"}
             value={entry()}
-            onInput={setEntry}
+            onInput={edited(setEntry)}
             disabled={!editable()}
           />
         </Show>
         <ErrorBox error={save.error()} />
         <Show when={editable()}>
           <div class="row end">
+            <Show when={saved()}>
+              <span class="saved-note" role="status">
+                <Icon name="check" size={16} /> Saved
+              </span>
+            </Show>
             <Button type="submit" variant="primary" size="sm" pending={save.pending()}>
               Save
             </Button>
@@ -219,7 +255,7 @@ export function NodeDescription(props: NodePanelProps) {
         </Show>
       </form>
 
-      <Show when={node.kind === "compute" && props.layerId !== null}>
+      <Show when={props.node.kind === "compute" && props.layerId !== null}>
         <div class="subsection">
           <CheckboxField
             label="Active in this data layer"
@@ -234,7 +270,8 @@ export function NodeDescription(props: NodePanelProps) {
         </div>
       </Show>
 
-      <Show when={props.node.params !== null}>
+      {/* only compute nodes run jobs, so only they have parameters to edit */}
+      <Show when={props.node.kind === "compute" && props.node.params !== null}>
         <NodeParams node={props.node} onChanged={props.onChanged} />
       </Show>
 

@@ -4,6 +4,7 @@ import { ConfirmButton } from "../../../components/ConfirmButton";
 import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { CheckboxField, TextField } from "../../../components/Field";
+import { Icon } from "../../../components/Icon";
 import { Loading } from "../../../components/Loading";
 import { createAction } from "../../../lib/action";
 import { errorMessage, trpc } from "../../../lib/trpc";
@@ -60,6 +61,13 @@ function FileEditor(props: {
 }) {
   const [content, setContent] = createSignal(props.file.content);
   const [executable, setExecutable] = createSignal(props.file.executable);
+  // "File saved" stays until the next edit; a refused save shows the server's message instead
+  const [saved, setSaved] = createSignal(false);
+  const edit = (change: () => void) => {
+    change();
+    setSaved(false);
+    save.clearError();
+  };
   const dirty = () => content() !== props.file.content || executable() !== props.file.executable;
   const save = createAction(() =>
     trpc.graph.putFile.mutate({
@@ -81,14 +89,17 @@ function FileEditor(props: {
         spellcheck={false}
         readOnly={!props.editable}
         value={content()}
-        onInput={(e) => setContent(e.currentTarget.value)}
+        onInput={(e) => {
+          const value = e.currentTarget.value;
+          edit(() => setContent(value));
+        }}
         onKeyDown={(e) => {
           // Tab inserts two spaces instead of leaving the editor
           if (e.key === "Tab" && !e.shiftKey && props.editable) {
             e.preventDefault();
             const t = e.currentTarget;
             const { selectionStart: s, selectionEnd: end } = t;
-            setContent(`${content().slice(0, s)}  ${content().slice(end)}`);
+            edit(() => setContent(`${content().slice(0, s)}  ${content().slice(end)}`));
             t.value = content();
             t.selectionStart = t.selectionEnd = s + 2;
           }
@@ -97,7 +108,7 @@ function FileEditor(props: {
       <CheckboxField
         label="Executable"
         checked={executable()}
-        onChange={setExecutable}
+        onChange={(v) => edit(() => setExecutable(v))}
         disabled={!props.editable}
       />
       <ErrorBox error={save.error()} />
@@ -115,17 +126,30 @@ function FileEditor(props: {
               props.onDeleted();
             }}
           />
-          <Button
-            variant="primary"
-            size="sm"
-            disabled={!dirty()}
-            pending={save.pending()}
-            onClick={async () => {
-              if (await save.run()) props.onSaved();
-            }}
-          >
-            Save file
-          </Button>
+          <div class="row">
+            <Show when={saved()}>
+              <span class="saved-note" role="status">
+                <Icon name="check" size={16} /> File saved
+              </span>
+            </Show>
+            <Show when={dirty() && !saved() && !save.error()}>
+              <span class="muted small">Unsaved changes</span>
+            </Show>
+            <Button
+              variant="primary"
+              size="sm"
+              disabled={!dirty()}
+              pending={save.pending()}
+              onClick={async () => {
+                if (await save.run()) {
+                  setSaved(true);
+                  props.onSaved();
+                }
+              }}
+            >
+              Save file
+            </Button>
+          </div>
         </div>
       </Show>
     </div>
@@ -191,10 +215,11 @@ export function NodeFiles(props: { node: GraphNode }) {
                 )}
               </For>
             </ul>
-            <Show when={selected()} keyed>
-              {(f) => (
+            {/* keyed by path: the reload after a save keeps the editor and its "File saved" */}
+            <Show when={selected()?.path} keyed>
+              {(path) => (
                 <FileEditor
-                  file={f}
+                  file={list().find((f) => f.path === path)!}
                   nodeId={props.node.id}
                   editable={editable()}
                   onSaved={refetch}

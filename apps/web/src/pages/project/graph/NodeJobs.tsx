@@ -7,7 +7,7 @@ import { Loading } from "../../../components/Loading";
 import { formatDateTime } from "../../../lib/format";
 import { errorMessage, type RouterOutputs, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
-import { LayerSelect } from "./LayerSelect";
+import { LayerNote } from "./LayerSelect";
 import type { NodePanelProps } from "./NodePanel";
 
 export type Job = RouterOutputs["jobs"]["list"][number];
@@ -103,8 +103,16 @@ function JobDetail(props: { job: Job; canViewCode: boolean }) {
 
 /** A compute node's jobs in the selected data layer, newest first, polled while any is busy. */
 export function NodeJobs(props: NodePanelProps) {
-  const { projectId, canOnNode } = useProject();
+  const { canOnNode } = useProject();
   const [openId, setOpenId] = createSignal<number | null>(null);
+  // the layer is chosen in the page's toolbar: another layer's jobs start closed
+  createEffect(
+    on(
+      () => props.layerId,
+      () => setOpenId(null),
+      { defer: true },
+    ),
+  );
   // a store keyed by id keeps each row (and an open log) in place while the list reloads
   const [store, setStore] = createStore<{ list: Job[] }>({ list: [] });
   const [jobs, { refetch }] = createResource(
@@ -134,17 +142,7 @@ export function NodeJobs(props: NodePanelProps) {
 
   return (
     <div class="stack">
-      <LayerSelect
-        projectId={projectId()}
-        layers={props.layers}
-        value={props.layerId}
-        onChange={(id) => {
-          setOpenId(null);
-          props.onLayerChange(id);
-        }}
-        onLayersChanged={() => props.onChanged()}
-        compact
-      />
+      <LayerNote layers={props.layers} layerId={props.layerId} />
       <div class="row between">
         <p class="muted small" aria-live="polite">
           {list().length} job{list().length === 1 ? "" : "s"}

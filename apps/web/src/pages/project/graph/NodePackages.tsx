@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createEffect, createResource, createSignal, For, on, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
@@ -8,7 +8,7 @@ import { createAction } from "../../../lib/action";
 import { formatDateTime } from "../../../lib/format";
 import { errorMessage, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
-import { LayerSelect } from "./LayerSelect";
+import { LayerNote } from "./LayerSelect";
 import type { NodePanelProps } from "./NodePanel";
 import type { Package } from "./types";
 
@@ -116,8 +116,16 @@ function PackageDetail(props: { pkg: Package }) {
 }
 
 export function NodePackages(props: NodePanelProps) {
-  const { projectId, canOnNode } = useProject();
+  const { canOnNode } = useProject();
   const [page, setPage] = createSignal(1);
+  // the layer is chosen in the page's toolbar: another layer starts again from its newest packages
+  createEffect(
+    on(
+      () => props.layerId,
+      () => setPage(1),
+      { defer: true },
+    ),
+  );
   const [masterText, setMasterText] = createSignal("");
   const [masterId, setMasterId] = createSignal<number | null>(null);
   const [openId, setOpenId] = createSignal<number | null>(null);
@@ -142,17 +150,7 @@ export function NodePackages(props: NodePanelProps) {
 
   return (
     <div class="stack">
-      <LayerSelect
-        projectId={projectId()}
-        layers={props.layers}
-        value={props.layerId}
-        onChange={(id) => {
-          setPage(1);
-          props.onLayerChange(id);
-        }}
-        onLayersChanged={() => props.onChanged()}
-        compact
-      />
+      <LayerNote layers={props.layers} layerId={props.layerId} />
       <form
         class="row nowrap"
         onSubmit={(e) => {

@@ -1,4 +1,5 @@
-import { createSignal } from "solid-js";
+import { createSignal, onCleanup, Show } from "solid-js";
+import { Icon } from "../../../components/Icon";
 import { type TabDef, Tabs } from "../../../components/Tabs";
 import { useProject } from "../context";
 import { NodeDescription } from "./NodeDescription";
@@ -12,12 +13,47 @@ export interface NodePanelProps {
   graph: GraphData;
   layers: DataLayer[];
   layerId: number | null;
-  onLayerChange: (id: number) => void;
   onClose: () => void;
   onChanged: () => void;
   onDeleted: () => void;
   /** A job finished (or the user refreshed the jobs): the graph's failure marks may change. */
   onJobsChanged?: () => void;
+}
+
+/** The node's id, which templates ("insert node ID") and node code need, with a copy button. */
+function NodeId(props: { id: number }) {
+  const [copied, setCopied] = createSignal<"yes" | "failed" | null>(null);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(timer));
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(String(props.id));
+      setCopied("yes");
+    } catch {
+      setCopied("failed");
+    }
+    clearTimeout(timer);
+    timer = setTimeout(() => setCopied(null), 2500);
+  };
+  return (
+    <div class="node-id">
+      <span class="muted small">Node id</span>
+      <code data-testid="node-id">{props.id}</code>
+      <button type="button" class="icon-btn" aria-label="Copy node id" title="Copy node id" onClick={copy}>
+        <Icon name="copy" size={14} />
+      </button>
+      <Show when={copied() === "yes"}>
+        <span class="saved-note" role="status">
+          <Icon name="check" size={14} /> Copied
+        </span>
+      </Show>
+      <Show when={copied() === "failed"}>
+        <span class="small text-danger" role="status">
+          The browser refused the clipboard: select the id and copy it by hand.
+        </span>
+      </Show>
+    </div>
+  );
 }
 
 /** The side panel of the selected node: its description, files, packages and (compute) jobs. */
@@ -56,9 +92,10 @@ export function NodePanel(props: NodePanelProps) {
   return (
     <aside class="node-panel card" aria-label={`Node ${props.node.name}`}>
       <header class="node-panel-head">
-        <div>
+        <div class="node-panel-heading">
           <div class={`kind-pill kind-${props.node.kind}`}>{props.node.kind}</div>
           <h2 class="node-panel-title">{props.node.name}</h2>
+          <NodeId id={props.node.id} />
         </div>
         <button type="button" class="icon-btn" aria-label="Close panel" onClick={() => props.onClose()}>
           ×
