@@ -151,3 +151,26 @@ test("rejection → the requester's e-mail carries the reason, escaped in HTML",
   expectNoToken(rejected as Received);
   expect(receiver.to(requester.email)).toHaveLength(1);
 });
+
+test("withdrawal → one e-mail per manager naming the requester, linking to the Requests list", async () => {
+  const { owner, manager, project, template } = await setupProject("Withdrawn & Co");
+  const requester = await signUp("Wanda");
+  const request = await apiKeys.requestKey(t.db, requester.as, { templateId: template.id });
+  await bySubject("API key request for Forecast API in Withdrawn & Co", 2);
+
+  await apiKeys.withdrawRequest(t.db, requester.as, { requestId: request.id });
+  const told = await bySubject("Key request withdrawn: Forecast API in Withdrawn & Co", 2);
+  expect(told.map((m) => m.envelopeTo).sort()).toEqual([[manager.email], [owner.email]].sort());
+  const link = `${APP_URL}/projects/${project.id}/api-keys`;
+  for (const m of told) {
+    expect(m.mail.text).toContain(
+      `Wanda (${requester.email}) withdrew their request for an API key "Forecast API" in your project "Withdrawn & Co".`,
+    );
+    expect(m.mail.text).toContain(`Review requests: ${link}\n`);
+    expect(String(m.mail.html)).toContain(`href="${link}"`);
+    expect(String(m.mail.html)).toContain("Withdrawn &#38; Co");
+    expectNoToken(m);
+  }
+  // the requester is not e-mailed about their own withdrawal
+  expect(receiver.to(requester.email)).toHaveLength(0);
+});

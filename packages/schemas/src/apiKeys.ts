@@ -73,5 +73,16 @@ export const fieldIdInput = z.object({ fieldId: id });
 export const requestKeyInput = z.object({ templateId: id, message: message.optional() });
 export const requestIdInput = z.object({ requestId: id });
 export const rejectInput = z.object({ requestId: id, reason: message.optional() });
-export const listRequestsInput = z.object({ projectId: id, status: z.enum(REQUEST_STATUSES).optional() });
+/** The Requests list keeps showing a withdrawn request this long, beside the pending ones. */
+export const WITHDRAWN_SHOWN_DAYS = 7;
+export const listRequestsInput = z.object({
+  projectId: id,
+  status: z.enum(REQUEST_STATUSES).optional(),
+  /** with `status`: also the requests withdrawn at or after this moment (the owner sees what went) */
+  withdrawnSince: z.coerce
+    .date({ error: "must be a date" })
+    .min(new Date("1970-01-01T00:00:00Z"), "must be in 1970 or later")
+    .max(new Date("9999-12-31T00:00:00Z"), "must be before the year 10000")
+    .optional(),
+});
 export const keyIdInput = z.object({ keyId: id });

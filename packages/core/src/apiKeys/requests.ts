@@ -11,7 +11,8 @@ import { parse } from "../validate";
 import { issueKey } from "./issue";
 
 const DAILY_REQUESTS_PER_PROJECT = 10;
-const REJECTION_COOLDOWN_MS = 24 * 3600_000;
+/** After a rejection the same user may ask for the same template again after this long (SPEC §11). */
+export const REJECTION_COOLDOWN_MS = 24 * 3600_000;
 
 /**
  * A live template the caller may request: they can view the project, or it is public and they are
@@ -30,6 +31,14 @@ async function requestableTemplate(db: Db, principal: Principal, templateId: num
   const access = await resolveAccess(db, principal, t.project_id);
   if (!access?.has("project_view") && !t.is_public) throw notFound("API key template");
   return t;
+}
+
+/** 5400 → "2 hours", 90 → "2 minutes": a wait in words, rounded up (messages never carry ISO times). */
+function inWords(seconds: number): string {
+  const hours = Math.ceil(seconds / 3600);
+  if (hours > 1) return `${hours} hours`;
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
 }
 
 async function assertMayRequest(db: Db, userId: number, projectId: number, templateId: number) {
@@ -54,9 +63,10 @@ async function assertMayRequest(db: Db, userId: number, projectId: number, templ
     .executeTakeFirst();
   if (rejected?.decided_at) {
     const retryAt = new Date(rejected.decided_at.getTime() + REJECTION_COOLDOWN_MS);
+    const seconds = Math.ceil((retryAt.getTime() - Date.now()) / 1000);
     throw tooManyRequests(
-      `Your last request was rejected; you can ask again after ${retryAt.toISOString()}`,
-      Math.ceil((retryAt.getTime() - Date.now()) / 1000),
+      `Your last request was rejected; you can ask again in ${inWords(seconds)}`,
+      seconds,
     );
   }
 
@@ -181,14 +191,29 @@ async function alreadyDecided(db: Db, requestId: number) {
   );
 }
 
+/**
+ * The requester takes back a pending request. In the same transaction every manager of the
+ * project is e-mailed, so the owner is not left looking for a request that vanished.
+ */
 export async function withdrawRequest(db: Db, principal: Principal, input: z.input<typeof requestIdInput>) {
   const { requestId } = parse(requestIdInput, input);
   const userId = requireUser(principal);
   const mine = await db
-    .selectFrom("key_requests")
-    .select(["id", "project_id", "template_id"])
-    .where("id", "=", requestId)
-    .where("user_id", "=", userId)
+    .selectFrom("key_requests as k")
+    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
+    .innerJoin("projects as p", "p.id", "k.project_id")
+    .innerJoin("users as u", "u.id", "k.user_id")
+    .select([
+      "k.id",
+      "k.project_id",
+      "k.template_id",
+      "t.name as template_name",
+      "p.name as project_name",
+      "u.name as user_name",
+      "u.email as user_email",
+    ])
+    .where("k.id", "=", requestId)
+    .where("k.user_id", "=", userId)
     .executeTakeFirst();
   if (!mine) throw notFound("Request");
   return db.transaction().execute(async (trx) => {
@@ -197,16 +222,31 @@ export async function withdrawRequest(db: Db, principal: Principal, input: z.inp
       .set({ status: "withdrawn", decided_by: userId, decided_at: new Date() })
       .where("id", "=", requestId)
       .where("status", "=", "pending")
-      .returning("id")
+      .returning(["id", "decided_at"])
       .executeTakeFirst();
     if (!r) throw await alreadyDecided(trx, requestId);
+    const recipients = await managers(trx, mine.project_id);
+    for (const m of recipients) {
+      await enqueueEmail(trx, {
+        to: m.email,
+        template: "key_request_withdrawn",
+        data: {
+          projectId: mine.project_id,
+          projectName: mine.project_name,
+          templateName: mine.template_name,
+          requesterName: mine.user_name,
+          requesterEmail: mine.user_email,
+        },
+      });
+    }
     await recordAudit(trx, {
       projectId: mine.project_id,
       actorId: userId,
       action: "key.withdraw",
       target: String(requestId),
+      details: { template: mine.template_name, notified: recipients.length },
     });
-    return { id: requestId, status: "withdrawn" as const };
+    return { id: requestId, status: "withdrawn" as const, withdrawnAt: r.decided_at };
   });
 }
 
@@ -231,7 +271,16 @@ export async function listRequests(db: Db, principal: Principal, input: z.input<
       "k.decided_at",
     ])
     .where("k.project_id", "=", data.projectId);
-  if (data.status) q = q.where("k.status", "=", data.status);
+  const { status, withdrawnSince } = data;
+  if (status && withdrawnSince) {
+    // the open view: what is pending, and what was withdrawn lately (so it does not just vanish)
+    q = q.where((eb) =>
+      eb.or([
+        eb("k.status", "=", status),
+        eb.and([eb("k.status", "=", "withdrawn"), eb("k.decided_at", ">=", withdrawnSince)]),
+      ]),
+    );
+  } else if (status) q = q.where("k.status", "=", status);
   const rows = await q.orderBy("k.id", "desc").limit(500).execute();
   return rows.map((r) => ({
     id: r.id,

@@ -1,4 +1,4 @@
-import type { Db } from "@keyflow/db";
+import { type Db, sql } from "@keyflow/db";
 import {
   createTemplateInput,
   DATA_PLANE_PERMISSIONS,
@@ -37,6 +37,9 @@ export interface TemplateView {
   keyTtlDays: number | null;
   allowSharedLayers: boolean;
   createdAt: Date;
+  /** what deleting the template would end: its active keys and its pending requests */
+  activeKeys: number;
+  pendingRequests: number;
   fields: {
     id: number;
     name: string;
@@ -113,16 +116,30 @@ export async function templatesOfProject(
   if (templateId !== undefined) q = q.where("t.id", "=", templateId);
   const rows = await q.orderBy("t.id").execute();
   if (rows.length === 0) return [];
-  const fields = await db
-    .selectFrom("api_key_template_fields")
-    .select(["id", "template_id", "name", "description", "value", "node_id", "from_node"])
-    .where(
-      "template_id",
-      "in",
-      rows.map((r) => r.id),
-    )
-    .orderBy("id")
-    .execute();
+  const ids = rows.map((r) => r.id);
+  const [fields, keyCounts, requestCounts] = await Promise.all([
+    db
+      .selectFrom("api_key_template_fields")
+      .select(["id", "template_id", "name", "description", "value", "node_id", "from_node"])
+      .where("template_id", "in", ids)
+      .orderBy("id")
+      .execute(),
+    db
+      .selectFrom("api_keys")
+      .select(["template_id", sql<number>`count(*)::int`.as("n")])
+      .where("template_id", "in", ids)
+      .where("revoked_at", "is", null)
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", new Date())]))
+      .groupBy("template_id")
+      .execute(),
+    db
+      .selectFrom("key_requests")
+      .select(["template_id", sql<number>`count(*)::int`.as("n")])
+      .where("template_id", "in", ids)
+      .where("status", "=", "pending")
+      .groupBy("template_id")
+      .execute(),
+  ]);
   return rows.map((t) => {
     const own = fields
       .filter((f) => f.template_id === t.id)
@@ -146,6 +163,8 @@ export async function templatesOfProject(
       keyTtlDays: t.key_ttl_days,
       allowSharedLayers: t.allow_shared_layers,
       createdAt: t.created_at,
+      activeKeys: keyCounts.find((c) => c.template_id === t.id)?.n ?? 0,
+      pendingRequests: requestCounts.find((c) => c.template_id === t.id)?.n ?? 0,
       fields: own,
       warnings: templateWarnings(own, t.permissions ?? []),
     };
@@ -277,7 +296,7 @@ export async function deleteTemplate(db: Db, principal: Principal, input: z.inpu
   const { templateId } = parse(templateIdInput, input);
   const actorId = requireUser(principal);
   const { template } = await manageTemplate(db, principal, templateId);
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     await trx
       .updateTable("api_key_templates")
       .set({ deleted_at: new Date() })
@@ -314,6 +333,6 @@ export async function deleteTemplate(db: Db, principal: Principal, input: z.inpu
       target: template.name,
       details: { cancelledRequests: cancelled.length, revokedKeys: revoked.length },
     });
+    return { id: template.id, revokedKeys: revoked.length, cancelledRequests: cancelled.length };
   });
-  return { id: template.id };
 }

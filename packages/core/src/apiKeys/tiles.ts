@@ -1,6 +1,7 @@
 import type { Db } from "@keyflow/db";
 import { usageTotals } from "../usage/source";
 import { keyState } from "./keys";
+import { REJECTION_COOLDOWN_MS } from "./requests";
 
 export type TileState = "available" | "waiting" | "confirmed" | "rejected" | "revoked" | "expired";
 
@@ -18,6 +19,8 @@ export interface KeyTile {
   /** rejected: the owner's reason */
   reason?: string;
   decidedAt?: Date | null;
+  /** rejected: when REQUEST becomes possible again (the cooldown's end; may be past) */
+  retryAt?: Date | null;
   /** confirmed: the issued key (never its token) */
   key?: {
     id: number;
@@ -114,7 +117,15 @@ export async function keyTiles(db: Db, projectId: number, userId: number | null)
     const keyEnded = lastKey && (!lastRequest || lastKey.created_at >= lastRequest.created_at);
     if (keyEnded) return { ...base, state: keyState(lastKey) === "expired" ? "expired" : "revoked" };
     if (lastRequest?.status === "rejected")
-      return { ...base, state: "rejected", reason: lastRequest.reason, decidedAt: lastRequest.decided_at };
+      return {
+        ...base,
+        state: "rejected",
+        reason: lastRequest.reason,
+        decidedAt: lastRequest.decided_at,
+        retryAt: lastRequest.decided_at
+          ? new Date(lastRequest.decided_at.getTime() + REJECTION_COOLDOWN_MS)
+          : null,
+      };
     return { ...base, state: "available" };
   });
 }

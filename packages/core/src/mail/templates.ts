@@ -18,6 +18,13 @@ export interface EmailTemplates {
   key_approved: { projectId: number; projectName: string; templateName: string };
   key_rejected: { projectId: number; projectName: string; templateName: string; reason: string };
   key_request_cancelled: { projectId: number; projectName: string; templateName: string };
+  key_request_withdrawn: {
+    projectId: number;
+    projectName: string;
+    templateName: string;
+    requesterName: string;
+    requesterEmail: string;
+  };
   key_revoked: { projectId: number; projectName: string; templateName: string; why: string };
 }
 
@@ -73,6 +80,15 @@ export const renderers: Renderers = {
         `The API key template "${d.templateName}" in "${d.projectName}" was deleted, so your pending request was cancelled.`,
       ],
       link: { url: projectUrl(appUrl, d.projectId), label: "Open the project" },
+    }),
+  key_request_withdrawn: (d, appUrl) =>
+    layout({
+      subject: `Key request withdrawn: ${subjectText(d.templateName, 40)} in ${subjectText(d.projectName, 40)}`,
+      paragraphs: [
+        `${d.requesterName} (${d.requesterEmail}) withdrew their request for an API key "${d.templateName}" in your project "${d.projectName}".`,
+        "Nothing is left to decide; the Requests list shows it as withdrawn.",
+      ],
+      link: { url: projectUrl(appUrl, d.projectId, "apiKeys"), label: "Review requests" },
     }),
   key_revoked: (d, appUrl) =>
     layout({

@@ -6,6 +6,7 @@ import {
   type Harness,
   projectWithKey,
   publicService,
+  queuedEmails,
 } from "../../../test/harness";
 
 let h: Harness;
@@ -198,7 +199,46 @@ describe("requests", () => {
     await expectTrpcError(
       user.client.apiKeys.request.mutate({ templateId: k.template.id }),
       "TOO_MANY_REQUESTS",
-      /can ask again after/,
+      /can ask again in 24 hours/,
+    );
+  });
+
+  test("withdrawing twice is CONFLICT with no second e-mail; a bad withdrawnSince is refused", async () => {
+    const { owner, p, role } = await service();
+    const user = await h.user("Twice withdrawn");
+    const t = await owner.client.apiKeys.createTemplate.mutate({
+      projectId: p.id,
+      name: "W",
+      roleId: role.id,
+    });
+    const req = await user.client.apiKeys.request.mutate({ templateId: t.id });
+    await user.client.apiKeys.withdraw.mutate({ requestId: req.id });
+    const mails = (await queuedEmails(h)).length;
+    const audit = await countRows(h, "audit_log");
+    await expectTrpcError(
+      user.client.apiKeys.withdraw.mutate({ requestId: req.id }),
+      "CONFLICT",
+      /already withdrawn/,
+    );
+    expect((await queuedEmails(h)).length).toBe(mails);
+    expect(await countRows(h, "audit_log")).toBe(audit);
+    await expectTrpcError(
+      owner.client.apiKeys.listRequests.query({
+        projectId: p.id,
+        status: "pending",
+        withdrawnSince: "last week" as unknown as Date,
+      }),
+      "BAD_REQUEST",
+      /^withdrawnSince: must be a date/,
+    );
+    await expectTrpcError(
+      owner.client.apiKeys.listRequests.query({
+        projectId: p.id,
+        status: "pending",
+        withdrawnSince: new Date("1900-01-01T00:00:00Z"),
+      }),
+      "BAD_REQUEST",
+      /^withdrawnSince: must be in 1970 or later/,
     );
   });
 

@@ -187,6 +187,82 @@ describe("the seed's flow: request, e-mails, approve, confirmed tile", () => {
     expect(again.id).not.toBe(rb.id);
   });
 
+  test("withdrawing e-mails every manager; the open Requests view keeps showing it as withdrawn", async () => {
+    const { owner, project: p, role, templates } = await publicService(h, ["W"]);
+    const t = templates[0]!;
+    const manager = await h.user("Manager");
+    const managers = await owner.client.roles.create.mutate({
+      projectId: p.id,
+      name: "Managers",
+      permissions: { project: ["project_view", "project_manage"], nodes: {} },
+    });
+    await owner.client.members.add.mutate({ projectId: p.id, email: manager.email, roleIds: [managers.id] });
+    const client = await h.user("Client");
+    await owner.client.members.add.mutate({ projectId: p.id, email: client.email, roleIds: [role.id] });
+    const user = await h.user("Withdrawer");
+    const before = new Date(Date.now() - 1000);
+    const req = await user.client.apiKeys.request.mutate({ templateId: t.id, message: "maybe" });
+    const done = await user.client.apiKeys.withdraw.mutate({ requestId: req.id });
+    expect(done).toMatchObject({ id: req.id, status: "withdrawn", withdrawnAt: expect.any(Date) });
+
+    const told = (await queuedEmails(h)).filter(
+      (m) => m.template === "key_request_withdrawn" && m.data.projectId === p.id,
+    );
+    // one message per manager; not the requester, not a member without project_manage
+    expect(told.map((m) => m.to).sort()).toEqual([manager.email, owner.email].sort());
+    expect(told[0]?.data).toEqual({
+      projectId: p.id,
+      projectName: "Service",
+      templateName: "W",
+      requesterName: "Withdrawer",
+      requesterEmail: user.email,
+    });
+
+    // pending only: gone; pending + withdrawn since: listed as withdrawn, with when
+    expect(await owner.client.apiKeys.listRequests.query({ projectId: p.id, status: "pending" })).toEqual([]);
+    const open = await owner.client.apiKeys.listRequests.query({
+      projectId: p.id,
+      status: "pending",
+      withdrawnSince: before,
+    });
+    expect(open).toEqual([
+      expect.objectContaining({ id: req.id, status: "withdrawn", decidedAt: expect.any(Date) }),
+    ]);
+    expect(
+      await owner.client.apiKeys.listRequests.query({
+        projectId: p.id,
+        status: "pending",
+        withdrawnSince: new Date(Date.now() + 60_000),
+      }),
+    ).toEqual([]);
+    const audit = (await owner.client.audit.list.query({ projectId: p.id })).items.find(
+      (a) => a.action === "key.withdraw",
+    );
+    expect(audit?.details).toMatchObject({ template: "W", notified: 2 });
+  });
+
+  test("a template counts its active keys and pending requests; a rejected tile says when to ask again", async () => {
+    const { owner, project: p, templates } = await publicService(h, ["Counted"]);
+    const t = templates[0]!;
+    expect(t).toMatchObject({ activeKeys: 0, pendingRequests: 0 });
+    const holder = await h.user("Holder");
+    const waiter = await h.user("Waiter");
+    const rejected = await h.user("Rejected");
+    await owner.client.apiKeys.approve.mutate({
+      requestId: (await holder.client.apiKeys.request.mutate({ templateId: t.id })).id,
+    });
+    await waiter.client.apiKeys.request.mutate({ templateId: t.id });
+    const r = await rejected.client.apiKeys.request.mutate({ templateId: t.id });
+    await owner.client.apiKeys.reject.mutate({ requestId: r.id });
+    const [listed] = await owner.client.apiKeys.listTemplates.query({ projectId: p.id });
+    expect(listed).toMatchObject({ activeKeys: 1, pendingRequests: 1 });
+
+    const [tile] = (await rejected.client.projects.about.query({ projectId: p.id })).keyTiles;
+    expect(tile?.state).toBe("rejected");
+    const wait = tile!.retryAt!.getTime() - tile!.decidedAt!.getTime();
+    expect(wait).toBe(24 * 3600_000);
+  });
+
   test("revoked by the holder, the key can be requested again and re-approval reuses the personal layer", async () => {
     const { owner, project: p, templates } = await publicService(h, ["T"]);
     const t = templates[0]!;
@@ -227,7 +303,11 @@ describe("the seed's flow: request, e-mails, approve, confirmed tile", () => {
     });
     await waiter.client.apiKeys.request.mutate({ templateId: t.id });
 
-    await owner.client.apiKeys.deleteTemplate.mutate({ templateId: t.id });
+    expect(await owner.client.apiKeys.deleteTemplate.mutate({ templateId: t.id })).toEqual({
+      id: t.id,
+      revokedKeys: 1,
+      cancelledRequests: 1,
+    });
     expect((await holder.client.apiKeys.mine.query()).find((k) => k.id === keyId)?.state).toBe("revoked");
     const mails = await queuedEmails(h);
     expect(mails.some((m) => m.template === "key_revoked" && m.to === holder.email)).toBe(true);

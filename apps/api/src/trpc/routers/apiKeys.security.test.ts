@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createHarness, expectTrpcError, type Harness, projectWithKey } from "../../../test/harness";
+import {
+  createHarness,
+  expectTrpcError,
+  type Harness,
+  projectWithKey,
+  queuedEmails,
+} from "../../../test/harness";
 
 let h: Harness;
 let f: Awaited<ReturnType<typeof setup>>;
@@ -115,6 +121,22 @@ describe("holder-only procedures", () => {
   test("only the requester withdraws a request", async () => {
     await expectTrpcError(f.owner.client.apiKeys.withdraw.mutate({ requestId: f.pending.id }), "NOT_FOUND");
     await expectTrpcError(f.holder.client.apiKeys.withdraw.mutate({ requestId: f.pending.id }), "NOT_FOUND");
+  });
+
+  test("the withdrawn e-mail goes to managers only; the open Requests view needs project_manage", async () => {
+    const req = await f.member.client.apiKeys.request.mutate({ templateId: f.template.id });
+    await f.member.client.apiKeys.withdraw.mutate({ requestId: req.id });
+    const told = (await queuedEmails(h)).filter(
+      (m) => m.template === "key_request_withdrawn" && m.data.projectId === f.project.id,
+    );
+    expect(told.map((m) => m.to)).toEqual([f.owner.email]);
+    const open = { projectId: f.project.id, status: "pending" as const, withdrawnSince: new Date(0) };
+    await expectTrpcError(f.member.client.apiKeys.listRequests.query(open), "FORBIDDEN");
+    await expectTrpcError(f.anon.apiKeys.listRequests.query(open), "UNAUTHORIZED");
+    await expectTrpcError(
+      f.stranger.client.apiKeys.listRequests.query({ ...open, projectId: f.privateTemplate.projectId }),
+      "NOT_FOUND",
+    );
   });
 
   test("reveal answers carry Cache-Control: no-store", async () => {

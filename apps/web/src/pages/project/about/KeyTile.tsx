@@ -1,16 +1,22 @@
 import { A, useLocation } from "@solidjs/router";
-import { createSignal, Match, Show, Switch } from "solid-js";
+import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { Button } from "../../../components/Button";
-import { ErrorBox } from "../../../components/ErrorBox";
+import { ConfirmButton } from "../../../components/ConfirmButton";
 import { Icon } from "../../../components/Icon";
-import { createAction } from "../../../lib/action";
-import { formatDate, formatDateTime, formatDecimal } from "../../../lib/format";
+import { formatDecimal, formatWhen } from "../../../lib/format";
 import { signInPath } from "../../../lib/paths";
 import { me } from "../../../lib/session";
 import { trpc } from "../../../lib/trpc";
 import { ConfirmedKey } from "./ConfirmedKey";
 import { RequestKeyDialog } from "./RequestKeyDialog";
 import type { KeyTileInfo } from "./types";
+
+/** What the caller just did on a tile, said on it until the next action (kept by KeyTiles). */
+export type TileNote = "withdrawn";
+
+const NOTE_TEXT: Record<TileNote, string> = {
+  withdrawn: "Your request was withdrawn and the project owner was told. You can request again at any time.",
+};
 
 const STATE_LABEL: Record<KeyTileInfo["state"], string> = {
   available: "Available",
@@ -31,14 +37,26 @@ const STATE_BADGE: Record<KeyTileInfo["state"], string> = {
 };
 
 /** One template as the caller sees it: request, wait, or use the issued key. */
-export function KeyTile(props: { tile: KeyTileInfo; onChanged: () => void }) {
+export function KeyTile(props: {
+  tile: KeyTileInfo;
+  note: TileNote | null;
+  onNote: (note: TileNote | null) => void;
+  onChanged: () => void;
+}) {
   const t = () => props.tile;
   const location = useLocation();
   const [requesting, setRequesting] = createSignal(false);
-  const withdraw = createAction(async (requestId: number) => {
-    await trpc.apiKeys.withdraw.mutate({ requestId });
-    props.onChanged();
-  });
+  // a rejected tile offers REQUEST again once the cooldown is over, without a reload
+  const [now, setNow] = createSignal(Date.now());
+  const retryAt = () => (t().state === "rejected" && t().retryAt ? new Date(t().retryAt as Date) : null);
+  const timer = setInterval(() => {
+    if (retryAt()) setNow(Date.now());
+  }, 30_000);
+  onCleanup(() => clearInterval(timer));
+  const coolingDown = () => {
+    const at = retryAt();
+    return at !== null && at.getTime() > now();
+  };
 
   const requestButton = () => (
     <Show
@@ -49,7 +67,15 @@ export function KeyTile(props: { tile: KeyTileInfo; onChanged: () => void }) {
         </A>
       }
     >
-      <Button variant="primary" size="sm" class="btn-caps" onClick={() => setRequesting(true)}>
+      <Button
+        variant="primary"
+        size="sm"
+        class="btn-caps"
+        onClick={() => {
+          props.onNote(null);
+          setRequesting(true);
+        }}
+      >
         Request
       </Button>
     </Show>
@@ -80,38 +106,58 @@ export function KeyTile(props: { tile: KeyTileInfo; onChanged: () => void }) {
         </Show>
       </dl>
 
+      <Show when={props.note}>
+        {(note) => (
+          <div class="success-box small" role="status" aria-label="Key request update">
+            {NOTE_TEXT[note()]}
+          </div>
+        )}
+      </Show>
       <div class="key-tile-state">
         <Switch>
           <Match when={t().state === "available"}>{requestButton()}</Match>
           <Match when={t().state === "waiting"}>
             <p class="state-line">
               <span class="spinner-dot" aria-hidden="true" />
-              Request sent {formatDateTime(t().requestedAt)}, awaiting approval by the project owner.
+              Request sent {formatWhen(t().requestedAt)}, awaiting approval by the project owner.
             </p>
             <div class="row">
-              <Button
-                size="sm"
+              <ConfirmButton
+                label="Withdraw request"
                 variant="ghost"
-                pending={withdraw.pending()}
-                onClick={() => t().requestId !== undefined && withdraw.run(t().requestId as number)}
-              >
-                Withdraw request
-              </Button>
+                size="sm"
+                title="Withdraw your request?"
+                message={
+                  <p>
+                    Your request for <strong>{t().name}</strong> is taken back and the project owner is told.
+                    This cannot be undone: to get a key later, send a new request.
+                  </p>
+                }
+                confirmLabel="Withdraw request"
+                onConfirm={async () => {
+                  const id = t().requestId;
+                  if (id === undefined) return;
+                  await trpc.apiKeys.withdraw.mutate({ requestId: id });
+                  props.onNote("withdrawn");
+                  props.onChanged();
+                }}
+              />
             </div>
-            <ErrorBox error={withdraw.error()} />
           </Match>
           <Match when={t().state === "confirmed" && t().key}>
             {(key) => <ConfirmedKey keyInfo={key()} templateName={t().name} onChanged={props.onChanged} />}
           </Match>
           <Match when={t().state === "rejected"}>
-            <p class="state-line">
-              Your request was rejected{t().decidedAt ? ` on ${formatDate(t().decidedAt)}` : ""}.
+            <p>
+              Your request was rejected{t().decidedAt ? ` ${formatWhen(t().decidedAt)}` : ""}.
               <Show when={t().reason}>
                 {" "}
                 Reason: <q>{t().reason}</q>
               </Show>
             </p>
-            {requestButton()}
+            <Show when={coolingDown()} fallback={requestButton()}>
+              <p class="muted small retry-line">You can ask again {formatWhen(retryAt())}.</p>
+            </Show>
           </Match>
           <Match when={t().state === "revoked"}>
             <p class="state-line">Your key was revoked. You may request a new one.</p>

@@ -1,10 +1,17 @@
-import { For, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import { Icon } from "../../../components/Icon";
-import { KeyTile } from "./KeyTile";
+import { KeyTile, type TileNote } from "./KeyTile";
 import type { KeyTileInfo } from "./types";
 
 /** The About page's API keys subsection: one tile per template, in the caller's state. */
 export function KeyTiles(props: { tiles: KeyTileInfo[]; onChanged: () => void }) {
+  // kept here, by template: a refresh of the tiles recreates each tile, the message stays
+  const [notes, setNotes] = createSignal<Record<number, TileNote>>({});
+  const setNote = (templateId: number, note: TileNote | null) =>
+    setNotes((all) => {
+      const { [templateId]: _, ...rest } = all;
+      return note ? { ...rest, [templateId]: note } : rest;
+    });
   return (
     <section class="section" aria-label="API keys">
       <h2 class="row gap-xs">
@@ -15,7 +22,16 @@ export function KeyTiles(props: { tiles: KeyTileInfo[]; onChanged: () => void })
         fallback={<div class="empty">This project offers no API keys.</div>}
       >
         <div class="key-tiles">
-          <For each={props.tiles}>{(t) => <KeyTile tile={t} onChanged={props.onChanged} />}</For>
+          <For each={props.tiles}>
+            {(t) => (
+              <KeyTile
+                tile={t}
+                note={notes()[t.templateId] ?? null}
+                onNote={(note) => setNote(t.templateId, note)}
+                onChanged={props.onChanged}
+              />
+            )}
+          </For>
         </div>
       </Show>
     </section>

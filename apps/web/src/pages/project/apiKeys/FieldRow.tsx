@@ -7,12 +7,15 @@ import { createAction } from "../../../lib/action";
 import { type RouterInputs, trpc } from "../../../lib/trpc";
 import { NodePicker } from "./NodePicker";
 import type { GraphNode, Template, TemplateField } from "./types";
+import { useUnsaved } from "./unsaved";
 
 type FieldUpdate = Omit<RouterInputs["apiKeys"]["updateField"], "fieldId">;
 
 /** One information field: name, description, value, the two insert helpers, delete. */
 export function FieldRow(props: {
   field: TemplateField;
+  templateId: number;
+  templateName: string;
   projectId: number;
   nodes: GraphNode[];
   onChanged: (t: Template) => void;
@@ -41,7 +44,11 @@ export function FieldRow(props: {
     return c;
   };
   const dirty = () => Object.keys(changes()).length > 0;
+  useUnsaved(`template-${props.templateId}:field-${f().id}`, () =>
+    dirty() ? `field ${f().name} of ${props.templateName}` : null,
+  );
   const badName = () => fieldNameProblem(name().trim()) !== null;
+  const changed = (key: keyof FieldUpdate) => (key in changes() ? "input-dirty" : "");
   const node = () => props.nodes.find((n) => n.id === f().nodeId);
 
   return (
@@ -54,14 +61,14 @@ export function FieldRow(props: {
         }}
       >
         <input
-          class={`input mono ${badName() ? "invalid" : ""}`}
+          class={`input mono ${badName() ? "invalid" : ""} ${changed("name")}`}
           aria-label="Field name"
           aria-invalid={badName() ? "true" : undefined}
           value={name()}
           onInput={(e) => setName(e.currentTarget.value)}
         />
         <input
-          class="input"
+          class={`input ${changed("description")}`}
           aria-label="Field description"
           placeholder="Description"
           value={description()}
@@ -69,7 +76,7 @@ export function FieldRow(props: {
         />
         <div class="field-value">
           <input
-            class="input mono"
+            class={`input mono ${changed("value")}`}
             aria-label="Field value"
             placeholder="empty"
             value={value()}
@@ -81,11 +88,6 @@ export function FieldRow(props: {
           <Show when={node()}>{(n) => <span class="small muted">node {n().name}</span>}</Show>
         </div>
         <div class="row nowrap gap-xs field-actions">
-          <Show when={dirty()}>
-            <Button type="submit" size="sm" variant="primary" disabled={badName() || act.pending()}>
-              Save
-            </Button>
-          </Show>
           <Button
             size="sm"
             variant="ghost"
@@ -121,6 +123,33 @@ export function FieldRow(props: {
           </button>
         </div>
       </form>
+      <Show when={dirty()}>
+        <div class="row gap-xs unsaved-note">
+          <span class="small" role="status">
+            <span class="unsaved-dot" aria-hidden="true" /> Unsaved change
+          </span>
+          <Button
+            size="sm"
+            variant="primary"
+            disabled={badName() || act.pending()}
+            onClick={() => update(changes())}
+          >
+            Save
+          </Button>
+          <Button
+            size="sm"
+            variant="ghost"
+            disabled={act.pending()}
+            onClick={() => {
+              setName(f().name);
+              setDescription(f().description);
+              setValue(f().value);
+            }}
+          >
+            Discard
+          </Button>
+        </div>
+      </Show>
       <Show when={badName() && name().trim() !== ""}>
         <p class="small text-danger">The name may contain only Latin letters, digits and underscore.</p>
       </Show>

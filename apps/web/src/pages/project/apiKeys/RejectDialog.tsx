@@ -11,7 +11,7 @@ import type { KeyRequest } from "./types";
 export function RejectDialog(props: {
   request: KeyRequest | null;
   onClose: () => void;
-  onRejected: () => void;
+  onRejected: (request: KeyRequest) => void;
 }) {
   const [reason, setReason] = createSignal("");
   const reject = createAction((requestId: number) =>
@@ -41,7 +41,7 @@ export function RejectDialog(props: {
       pending={reject.pending()}
       onSubmit={async () => {
         const r = props.request;
-        if (r && (await reject.run(r.id))) props.onRejected();
+        if (r && (await reject.run(r.id))) props.onRejected(r);
       }}
     >
       <div class="stack">

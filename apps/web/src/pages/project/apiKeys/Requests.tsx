@@ -1,10 +1,12 @@
+import { WITHDRAWN_SHOWN_DAYS, webPaths } from "@keyflow/schemas";
+import { A } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { Icon } from "../../../components/Icon";
 import { Loading } from "../../../components/Loading";
 import { createAction } from "../../../lib/action";
-import { formatDateTime } from "../../../lib/format";
+import { formatWhen } from "../../../lib/format";
 import { errorMessage, trpc } from "../../../lib/trpc";
 import { RejectDialog } from "./RejectDialog";
 import type { KeyRequest } from "./types";
@@ -19,18 +21,43 @@ const STATUS_CLASS: Record<string, string> = {
   cancelled: "badge badge-grey",
 };
 
-/** Key requests of the project: approve (✓) or reject (✗, optional reason). */
-export function Requests(props: { projectId: number }) {
+/** What ended a request, in words: "withdrawn by the requester today at 20:03". */
+function decidedLine(r: KeyRequest): string | null {
+  if (r.status === "pending" || !r.decidedAt) return null;
+  const by = r.status === "withdrawn" ? " by the requester" : "";
+  return `${r.status}${by} ${formatWhen(r.decidedAt)}`;
+}
+
+/**
+ * Key requests of the project: approve (✓) or reject (✗, optional reason). The pending view also
+ * keeps the requests withdrawn in the last days, so the owner sees where a request went.
+ */
+export function Requests(props: { projectId: number; onDecided?: () => void }) {
   const [filter, setFilter] = createSignal<Filter>("pending");
   const [requests, { refetch }] = createResource(
     () => ({ projectId: props.projectId, status: filter() }),
     ({ projectId, status }) =>
-      trpc.apiKeys.listRequests.query({ projectId, status: status === "all" ? undefined : "pending" }),
+      trpc.apiKeys.listRequests.query(
+        status === "all"
+          ? { projectId }
+          : {
+              projectId,
+              status: "pending",
+              withdrawnSince: new Date(Date.now() - WITHDRAWN_SHOWN_DAYS * 86_400_000),
+            },
+      ),
   );
   const [rejecting, setRejecting] = createSignal<KeyRequest | null>(null);
+  // the last decision, said until the next one (or dismissed)
+  const [done, setDone] = createSignal<{ decision: "approved" | "rejected"; request: KeyRequest } | null>(
+    null,
+  );
   const approve = createAction(async (r: KeyRequest) => {
+    setDone(null);
     await trpc.apiKeys.approve.mutate({ requestId: r.id });
+    setDone({ decision: "approved", request: r });
     refetch();
+    props.onDecided?.();
   });
 
   return (
@@ -62,18 +89,42 @@ export function Requests(props: { projectId: number }) {
           </Button>
         </div>
       </div>
+      <Show when={done()}>
+        {(d) => (
+          <div class="success-box row between nowrap" role="status" aria-label="Request decided">
+            <Show
+              when={d().decision === "approved"}
+              fallback={
+                <span>
+                  Rejected the request of <strong>{d().request.user.name}</strong> for{" "}
+                  <strong>{d().request.templateName}</strong>; they were e-mailed.
+                </span>
+              }
+            >
+              <span>
+                Approved: <strong>{d().request.user.name}</strong> now holds a key for{" "}
+                <strong>{d().request.templateName}</strong> and was e-mailed. Follow its use under{" "}
+                <A href={webPaths.project(props.projectId, "issuedKeys")}>Usage statistics</A>.
+              </span>
+            </Show>
+            <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => setDone(null)}>
+              <Icon name="x" size={16} />
+            </button>
+          </div>
+        )}
+      </Show>
       <ErrorBox error={approve.error()} />
       <Show when={!requests.error} fallback={<ErrorBox error={errorMessage(requests.error)} />}>
         <Show when={requests.latest} fallback={<Loading />}>
           {(list) => (
             <div class="card flush table-scroll">
-              <table class="table">
+              <table class="table stackable requests-table">
                 <thead>
                   <tr>
                     <th>Requester</th>
                     <th>Template</th>
                     <th>Message</th>
-                    <th>Date</th>
+                    <th>Asked</th>
                     <th>Status</th>
                     <th class="right">Decision</th>
                   </tr>
@@ -82,7 +133,7 @@ export function Requests(props: { projectId: number }) {
                   <For
                     each={list()}
                     fallback={
-                      <tr>
+                      <tr class="empty-row">
                         <td colspan="6" class="muted center">
                           {filter() === "pending" ? "No pending requests." : "No requests yet."}
                         </td>
@@ -90,24 +141,34 @@ export function Requests(props: { projectId: number }) {
                     }
                   >
                     {(r) => (
-                      <tr>
-                        <td>
+                      <tr class={r.status === "withdrawn" ? "request-withdrawn" : ""}>
+                        <td data-label="Requester">
                           <div class="strong">{r.user.name}</div>
-                          <div class="small muted">{r.user.email}</div>
+                          <div class="small muted wrap-anywhere">{r.user.email}</div>
                         </td>
-                        <td>{r.templateName}</td>
-                        <td class="prewrap wrap-anywhere request-message">
+                        <td data-label="Template">{r.templateName}</td>
+                        <td class="prewrap wrap-anywhere request-message" data-label="Message">
                           {r.message || <span class="muted">—</span>}
                           <Show when={r.status === "rejected" && r.reason}>
                             <div class="small muted">Reason: {r.reason}</div>
                           </Show>
                         </td>
-                        <td class="nowrap">{formatDateTime(r.createdAt)}</td>
-                        <td>
+                        <td data-label="Asked">{formatWhen(r.createdAt)}</td>
+                        <td data-label="Status">
                           <span class={STATUS_CLASS[r.status] ?? "badge"}>{r.status}</span>
+                          <Show when={decidedLine(r)}>
+                            {(line) => <div class="small muted">{line()}</div>}
+                          </Show>
                         </td>
-                        <td class="right nowrap decision">
-                          <Show when={r.status === "pending"}>
+                        <td class="right nowrap decision" data-label="Decision">
+                          <Show
+                            when={r.status === "pending"}
+                            fallback={
+                              <span class="muted small">
+                                {r.status === "withdrawn" ? "nothing to decide" : "—"}
+                              </span>
+                            }
+                          >
                             <div class="row end nowrap gap-xs">
                               <button
                                 type="button"
@@ -144,9 +205,11 @@ export function Requests(props: { projectId: number }) {
       <RejectDialog
         request={rejecting()}
         onClose={() => setRejecting(null)}
-        onRejected={() => {
+        onRejected={(r) => {
           setRejecting(null);
+          setDone({ decision: "rejected", request: r });
           refetch();
+          props.onDecided?.();
         }}
       />
     </section>

@@ -42,6 +42,8 @@ export function TemplateFields(props: {
               {(f) => (
                 <FieldRow
                   field={f}
+                  templateId={props.template.id}
+                  templateName={props.template.name}
                   projectId={props.template.projectId}
                   nodes={props.nodes}
                   onChanged={props.onChanged}

@@ -1,5 +1,5 @@
 import { MAX_KEY_TTL_DAYS, MAX_RATE_LIMIT_PER_MINUTE, MAX_TEMPLATE_NAME } from "@keyflow/schemas";
-import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { createEffect, createSignal, For, on, Show, useContext } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
 import { ErrorBox } from "../../../components/ErrorBox";
@@ -10,11 +10,19 @@ import { formatDecimal } from "../../../lib/format";
 import { type RouterInputs, trpc } from "../../../lib/trpc";
 import { TemplateFields } from "./TemplateFields";
 import type { GraphNode, Role, Template } from "./types";
+import { UnsavedContext, useUnsaved } from "./unsaved";
 
 type Update = RouterInputs["apiKeys"]["updateTemplate"];
 
 const optionalInt = (v: string) => (v.trim() === "" ? null : Number(v));
 const intText = (v: number | null) => (v === null ? "" : String(v));
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export interface DeletedTemplate {
+  name: string;
+  revokedKeys: number;
+  cancelledRequests: number;
+}
 
 /** One template: its settings, the server's warnings, information fields, delete. */
 export function TemplateTile(props: {
@@ -22,7 +30,7 @@ export function TemplateTile(props: {
   roles: Role[];
   nodes: GraphNode[];
   onChanged: (t: Template) => void;
-  onDeleted: () => void;
+  onDeleted: (deleted: DeletedTemplate) => void;
 }) {
   const t = () => props.template;
   const [name, setName] = createSignal("");
@@ -60,6 +68,10 @@ export function TemplateTile(props: {
     return c;
   };
   const dirty = () => Object.keys(changes()).length > 0;
+  useUnsaved(`template-${t().id}:settings`, () => (dirty() ? `settings of ${t().name}` : null));
+  const unsaved = useContext(UnsavedContext);
+  // this tile's settings or any of its fields hold edits not saved yet
+  const anyUnsaved = () => unsaved?.keys().some((k) => k.startsWith(`template-${t().id}:`)) ?? dirty();
   const save = createAction(async () => {
     const updated = await trpc.apiKeys.updateTemplate.mutate({ templateId: t().id, ...changes() });
     props.onChanged(updated);
@@ -87,26 +99,53 @@ export function TemplateTile(props: {
           <h3 class="template-name">{t().name}</h3>
           <span class="badge">{t().roleName || "no role"}</span>
         </div>
-        <ConfirmButton
-          label={<Icon name="trash" />}
-          aria-label={`Delete template ${t().name}`}
-          size="sm"
-          title={`Delete template ${t().name}?`}
-          message={
-            <>
-              <p>
-                Every API key issued from <strong>{t().name}</strong> will be <strong>revoked</strong> at once
-                and its pending requests cancelled; the key holders are e-mailed.
-              </p>
-              <p class="muted small">Usage statistics of the revoked keys stay in Issued keys.</p>
-            </>
-          }
-          confirmLabel="Delete template and revoke its keys"
-          onConfirm={async () => {
-            await trpc.apiKeys.deleteTemplate.mutate({ templateId: t().id });
-            props.onDeleted();
-          }}
-        />
+        <div class="row nowrap">
+          <Show when={anyUnsaved()}>
+            <span class="badge badge-amber" title="Edits in this template are not saved yet">
+              Unsaved changes
+            </span>
+          </Show>
+          <ConfirmButton
+            label={<Icon name="trash" />}
+            aria-label={`Delete template ${t().name}`}
+            size="sm"
+            title={`Delete template ${t().name}?`}
+            message={
+              <>
+                <p>
+                  <Show
+                    when={t().activeKeys > 0}
+                    fallback={
+                      <>
+                        No key issued from <strong>{t().name}</strong> is active, so no key is revoked.
+                      </>
+                    }
+                  >
+                    <strong>Deleting revokes {plural(t().activeKeys, "issued key")}</strong> at once; their
+                    holders are e-mailed and their calls are refused from then on.
+                  </Show>
+                </p>
+                <Show when={t().pendingRequests > 0}>
+                  <p>
+                    {plural(t().pendingRequests, "pending request is", "pending requests are")} cancelled; the
+                    requesters are e-mailed.
+                  </p>
+                </Show>
+                <p class="muted small">
+                  This cannot be undone. Usage statistics of the revoked keys stay under Usage statistics.
+                </p>
+              </>
+            }
+            confirmLabel={
+              t().activeKeys > 0 ? `Delete and revoke ${plural(t().activeKeys, "key")}` : "Delete template"
+            }
+            onConfirm={async () => {
+              const name = t().name;
+              const r = await trpc.apiKeys.deleteTemplate.mutate({ templateId: t().id });
+              props.onDeleted({ name, revokedKeys: r.revokedKeys, cancelledRequests: r.cancelledRequests });
+            }}
+          />
+        </div>
       </header>
 
       <Show when={t().warnings.length > 0}>
@@ -179,7 +218,7 @@ export function TemplateTile(props: {
             </span>
           </Show>
           <Show when={dirty()}>
-            <span class="muted small">Unsaved changes</span>
+            <span class="muted small">Settings not saved yet</span>
           </Show>
           <Button type="submit" variant="primary" size="sm" pending={save.pending()} disabled={!dirty()}>
             Save template

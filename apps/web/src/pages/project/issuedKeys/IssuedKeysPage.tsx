@@ -1,6 +1,8 @@
-import { MAX_PERIOD_DAYS } from "@keyflow/schemas";
+import { MAX_PERIOD_DAYS, webPaths } from "@keyflow/schemas";
+import { A } from "@solidjs/router";
 import { createMemo, createResource, createSignal, Show } from "solid-js";
 import { ErrorBox } from "../../../components/ErrorBox";
+import { Icon } from "../../../components/Icon";
 import { Loading } from "../../../components/Loading";
 import { PageHeader } from "../../../components/PageHeader";
 import { errorMessage, trpc } from "../../../lib/trpc";
@@ -24,6 +26,9 @@ export default function IssuedKeysPage() {
   // bumping it refetches the table and the chart, and "now" moves on
   const [refreshKey, setRefreshKey] = createSignal(0);
   const [selected, setSelected] = createSignal<IssuedRow | null>(null);
+  const [revoked, setRevoked] = createSignal<IssuedRow | null>(null);
+  // a project that publishes no template has nothing to show yet: say what the page is for
+  const [templates] = createResource(projectId, (id) => trpc.apiKeys.listTemplates.query({ projectId: id }));
 
   const period = createMemo(() => {
     refreshKey();
@@ -44,53 +49,92 @@ export default function IssuedKeysPage() {
   // the selected row as of the latest fetch (its state may have changed)
   const selectedRow = () => data()?.rows.find((r) => r.keyId === selected()?.keyId) ?? selected();
 
+  const nothingYet = () => !templates.error && templates()?.length === 0 && data()?.total === 0;
+
   return (
     <div class="page">
       <PageHeader
-        title="Issued keys"
-        subtitle="Keys issued from this project's templates, with their requests and cost in the period."
+        title="Usage statistics"
+        subtitle="How often each key issued from this project's templates was used, what it cost, and when — per period."
       />
-      <PeriodToolbar
-        kind={kind()}
-        onKind={(k) => {
-          setKind(k);
-          setPage(1);
-        }}
-        custom={custom()}
-        onCustom={(c) => {
-          setCustom(c);
-          setPage(1);
-        }}
-        invalid={period() === null}
-        refreshing={issued.loading}
-        onRefresh={() => setRefreshKey((n) => n + 1)}
-      />
-      <ErrorBox error={issued.error ? errorMessage(issued.error) : null} />
-      <Show when={data()} fallback={<Show when={!issued.error && period()}>{<Loading />}</Show>}>
-        {(d) => (
-          <IssuedTable
-            rows={d().rows}
-            total={d().total}
-            page={page()}
-            pageSize={PAGE_SIZE}
-            loading={issued.loading}
-            selectedId={selected()?.keyId ?? null}
-            onSelect={setSelected}
-            onPage={setPage}
-            onRevoked={() => setRefreshKey((n) => n + 1)}
-          />
-        )}
-      </Show>
-      <Show when={selectedRow() && period()}>
-        <UsageChart
-          keyId={selectedRow()!.keyId}
-          title={`${selectedRow()!.templateName} · ${selectedRow()!.user.name}`}
-          period={period()!}
-          refreshKey={refreshKey()}
+      <Show
+        when={!nothingYet()}
+        fallback={
+          <div class="empty empty-explained" role="status" aria-label="No API keys yet">
+            <p class="strong">No API key templates yet, so no keys and no statistics.</p>
+            <p>
+              Here you will see every API key this project issued: who holds it, how many requests it made and
+              what they cost in a period, with a chart per hour or day, and a button to revoke it.
+            </p>
+            <p>
+              To start,{" "}
+              <A href={webPaths.project(projectId(), "apiKeys")}>create a template under API keys</A>; other
+              users then request keys on the About page and you approve them.
+            </p>
+          </div>
+        }
+      >
+        <PeriodToolbar
+          kind={kind()}
+          onKind={(k) => {
+            setKind(k);
+            setPage(1);
+          }}
+          custom={custom()}
+          onCustom={(c) => {
+            setCustom(c);
+            setPage(1);
+          }}
+          invalid={period() === null}
+          refreshing={issued.loading}
+          onRefresh={() => setRefreshKey((n) => n + 1)}
         />
-      </Show>
-      <Show when={!selected() && data() && (data()?.rows.length ?? 0) > 0}>
-        <p class="muted small">Select a key to see its requests and errors per hour or day.</p>
+        <Show when={revoked()}>
+          {(r) => (
+            <div class="success-box row between nowrap" role="status" aria-label="Key revoked">
+              <span>
+                The key of <strong>{r().user.name}</strong> for <strong>{r().templateName}</strong> is
+                revoked; they were e-mailed. Its statistics stay below.
+              </span>
+              <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => setRevoked(null)}>
+                <Icon name="x" size={16} />
+              </button>
+            </div>
+          )}
+        </Show>
+        <ErrorBox error={issued.error ? errorMessage(issued.error) : null} />
+        <section class="section" aria-label="Issued keys">
+          <h2>Issued keys</h2>
+          <Show when={data()} fallback={<Show when={!issued.error && period()}>{<Loading />}</Show>}>
+            {(d) => (
+              <IssuedTable
+                rows={d().rows}
+                total={d().total}
+                page={page()}
+                pageSize={PAGE_SIZE}
+                loading={issued.loading}
+                selectedId={selected()?.keyId ?? null}
+                onSelect={setSelected}
+                onPage={setPage}
+                onRevoked={(row) => {
+                  setRevoked(row);
+                  setRefreshKey((n) => n + 1);
+                }}
+              />
+            )}
+          </Show>
+        </section>
+        <Show when={selectedRow() && period()}>
+          <UsageChart
+            keyId={selectedRow()!.keyId}
+            title={`${selectedRow()!.templateName} · ${selectedRow()!.user.name}`}
+            period={period()!}
+            refreshKey={refreshKey()}
+          />
+        </Show>
+        <Show when={!selected() && data() && (data()?.rows.length ?? 0) > 0}>
+          <p class="muted small">Select a key to see its requests and errors per hour or day.</p>
+        </Show>
       </Show>
     </div>
   );

@@ -2,7 +2,7 @@ import { For, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
 import { Icon } from "../../../components/Icon";
-import { formatCount, formatDateTime, formatDecimal } from "../../../lib/format";
+import { formatCount, formatDecimal, formatWhen } from "../../../lib/format";
 import { type RouterOutputs, trpc } from "../../../lib/trpc";
 
 export type IssuedRow = RouterOutputs["apiKeys"]["issued"]["rows"][number];
@@ -23,20 +23,20 @@ export function IssuedTable(props: {
   selectedId: number | null;
   onSelect: (row: IssuedRow) => void;
   onPage: (page: number) => void;
-  onRevoked: () => void;
+  onRevoked: (row: IssuedRow) => void;
 }) {
   const pages = () => Math.max(1, Math.ceil(props.total / props.pageSize));
   return (
-    <div class="card flush">
+    <div class="card flush issued-card">
       <div class="table-scroll">
-        <table class="table issued-table">
+        <table class="table stackable issued-table">
           <thead>
             <tr>
               <th>Key</th>
               <th>User</th>
               <th>Received</th>
               <th class="right">Requests</th>
-              <th class="right nowrap">Total cost</th>
+              <th class="right">Total cost</th>
               <th>Last used</th>
               <th>State</th>
               <th>
@@ -48,9 +48,9 @@ export function IssuedTable(props: {
             <For
               each={props.rows}
               fallback={
-                <tr>
+                <tr class="empty-row">
                   <td colspan="8" class="muted center">
-                    No keys issued yet. Approve a request under API keys to issue one.
+                    No keys issued yet. Keys appear here once you approve a request under API keys.
                   </td>
                 </tr>
               }
@@ -68,32 +68,32 @@ export function IssuedTable(props: {
                     }
                   }}
                 >
-                  <td>
-                    <div class="strong nowrap">{r.templateName}</div>
+                  <td data-label="Key">
+                    <div class="strong wrap-anywhere">{r.templateName}</div>
                     <div class="mono small muted">{r.tokenStart}…</div>
                   </td>
-                  <td>
-                    <div>{r.user.name}</div>
-                    <div class="small muted">{r.user.email}</div>
+                  <td data-label="User">
+                    <div class="wrap-anywhere">{r.user.name}</div>
+                    <div class="small muted wrap-anywhere">{r.user.email}</div>
                   </td>
-                  <td class="nowrap">{formatDateTime(r.receivedAt)}</td>
-                  <td class="right num" data-label="requests">
+                  <td data-label="Received">{formatWhen(r.receivedAt)}</td>
+                  <td class="right num" data-label="Requests">
                     {formatCount(r.requests)}
                     <Show when={r.errors > 0}>
                       <div class="small text-danger">{formatCount(r.errors)} errors</div>
                     </Show>
                   </td>
-                  <td class="right num" data-label="cost">
+                  <td class="right num" data-label="Total cost">
                     {formatDecimal(r.cost)}
                   </td>
-                  <td class="nowrap">
-                    {r.lastUsedAt ? formatDateTime(r.lastUsedAt) : <span class="muted">never</span>}
+                  <td data-label="Last used">
+                    {r.lastUsedAt ? formatWhen(r.lastUsedAt) : <span class="muted">never</span>}
                   </td>
-                  <td>
+                  <td data-label="State">
                     <span class={STATE_BADGE[r.state]}>{r.state}</span>
                   </td>
                   <td
-                    class="right"
+                    class="right revoke-cell"
                     onClick={(e) => e.stopPropagation()}
                     onKeyDown={(e) => e.stopPropagation()}
                   >
@@ -107,14 +107,14 @@ export function IssuedTable(props: {
                         message={
                           <p>
                             The key of <strong>{r.user.name}</strong> ({r.user.email}) for{" "}
-                            <strong>{r.templateName}</strong> stops working at once; they are e-mailed. Its
-                            statistics stay in this table.
+                            <strong>{r.templateName}</strong> stops working at once; they are e-mailed. This
+                            cannot be undone (they can request a new key). Its statistics stay in this table.
                           </p>
                         }
                         confirmLabel="Revoke key"
                         onConfirm={async () => {
                           await trpc.apiKeys.revoke.mutate({ keyId: r.keyId });
-                          props.onRevoked();
+                          props.onRevoked(r);
                         }}
                       />
                     </Show>
