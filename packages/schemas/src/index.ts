@@ -1,4 +1,5 @@
 export * from "./apiKeys";
+export * from "./audit";
 export * from "./auth";
 export * from "./dataLayers";
 export * from "./graph";

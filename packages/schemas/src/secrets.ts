@@ -54,3 +54,5 @@ export const setNodesInput = z.object({
 });
 export const importApiKeyInput = z.object({ projectId: id, keyId: id, prefix: importPrefix });
 export const nodeSecretsInput = z.object({ nodeId: id });
+/** Grants one node every secret of one import of an API key (`<prefix>_token` and the key's fields). */
+export const grantKeyToNodeInput = z.object({ projectId: id, keyId: id, prefix: importPrefix, nodeId: id });

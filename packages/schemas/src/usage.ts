@@ -42,8 +42,3 @@ export const seriesInput = z
     message: "give exactly one of keyId and projectId",
     path: ["keyId"],
   });
-
-export const auditListInput = z.object({
-  projectId: id,
-  page: z.number().int().positive().max(10_000).optional(),
-});

@@ -32,3 +32,27 @@ test("a deleted project's log is NOT_FOUND, even for its owner", async () => {
   await expectTrpcError(owner.client.audit.list.query({ projectId: p.id }), "NOT_FOUND", /Project not found/);
   await expectTrpcError(owner.client.audit.list.query({ projectId: 2147483647 }), "NOT_FOUND");
 });
+
+test("a filter that is not an audit action or a user id is BAD_REQUEST naming it", async () => {
+  const owner = await h.user("Owner");
+  const p = await owner.client.projects.create.mutate({ name: "Filtered" });
+  const list = owner.client.audit.list;
+  type Input = Parameters<typeof list.query>[0];
+  await expectTrpcError(
+    list.query({ projectId: p.id, action: "key.steal" } as unknown as Input),
+    "BAD_REQUEST",
+    /^action: must be one of the audit actions/,
+  );
+  await expectTrpcError(
+    list.query({ projectId: p.id, action: "" } as unknown as Input),
+    "BAD_REQUEST",
+    /^action:/,
+  );
+  await expectTrpcError(list.query({ projectId: p.id, actorId: 0 }), "BAD_REQUEST", /^actorId:/);
+  await expectTrpcError(list.query({ projectId: p.id, actorId: 2147483648 }), "BAD_REQUEST", /^actorId:/);
+  await expectTrpcError(
+    list.query({ projectId: p.id, actorId: "1" } as unknown as Input),
+    "BAD_REQUEST",
+    /^actorId:/,
+  );
+});

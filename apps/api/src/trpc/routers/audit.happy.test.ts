@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { createHarness, type Harness } from "../../../test/harness";
+import { createHarness, type Harness, projectWithKey } from "../../../test/harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -66,4 +66,50 @@ test("a long log is paged by 50, the second page continuing where the first stop
     items: [],
     hasMore: false,
   });
+});
+
+test("filters by action and by person, lists everyone in the log, and names what entries point at", async () => {
+  const k = await projectWithKey(h, { templateName: "Translate API" });
+  const { owner, holder, project } = k;
+  const node = await owner.client.graph.createNode.mutate({
+    projectId: project.id,
+    name: "doubler",
+    kind: "data",
+  });
+  const member = await h.user("Rita Reader");
+  await owner.client.members.add.mutate({ projectId: project.id, email: member.email, roleIds: [k.role.id] });
+  await owner.client.members.setRoles.mutate({ projectId: project.id, userId: member.user.id, roleIds: [] });
+
+  const all = await owner.client.audit.list.query({ projectId: project.id });
+  // everyone who did something here, the requester included though not a member
+  expect(all.actors.map((a) => a.name).sort()).toEqual(["Holder", "Owner"]);
+  expect(all.actors.find((a) => a.name === "Holder")).toEqual({
+    id: holder.user.id,
+    name: "Holder",
+    email: holder.email,
+  });
+  // the ids entries carry come with names: the revealed key, the member whose roles changed, the node
+  expect(all.names.keys).toEqual([{ id: k.keyId, templateName: "Translate API", holderId: holder.user.id }]);
+  expect(all.names.users.map((u) => u.name).sort()).toEqual(["Holder", "Rita Reader"]);
+  expect(all.names.nodes).toEqual([{ id: node.id, name: "doubler", kind: "data" }]);
+
+  const reveals = await owner.client.audit.list.query({ projectId: project.id, action: "key.reveal" });
+  expect(reveals.items.map((e) => [e.action, e.target, e.actor?.name])).toEqual([
+    ["key.reveal", String(k.keyId), "Holder"],
+  ]);
+  const byHolder = await owner.client.audit.list.query({ projectId: project.id, actorId: holder.user.id });
+  expect(byHolder.items.map((e) => e.action)).toEqual(["key.reveal", "key.request"]);
+  // the person list stays whole under a filter, so the filter can be changed
+  expect(byHolder.actors).toHaveLength(2);
+  const both = await owner.client.audit.list.query({
+    projectId: project.id,
+    actorId: owner.user.id,
+    action: "member.set_roles",
+  });
+  expect(both.items.map((e) => e.target)).toEqual([String(member.user.id)]);
+  expect(both.names.users).toEqual([{ id: member.user.id, name: "Rita Reader", email: member.email }]);
+  // nobody did that: an empty page, not an error
+  expect(
+    await owner.client.audit.list.query({ projectId: project.id, actorId: member.user.id }),
+  ).toMatchObject({ items: [], hasMore: false });
 });

@@ -71,3 +71,43 @@ test("a data-plane API key as bearer: UNAUTHORIZED, even beside the owner's sess
     0,
   );
 });
+
+test("filters open nothing: a non-manager is refused with them, and names stay inside the project", async () => {
+  await expectTrpcError(
+    f.member.client.audit.list.query({
+      projectId: f.project.id,
+      action: "key.reveal",
+      actorId: f.holder.user.id,
+    }),
+    "FORBIDDEN",
+    /project_manage/,
+  );
+  await expectTrpcError(
+    f.stranger.client.audit.list.query({ projectId: f.privateProject.id, actorId: f.owner.user.id }),
+    "NOT_FOUND",
+  );
+  // an entry of this project naming another project's key and node by id gets no names for them
+  const other = await f.owner.client.graph.createNode.mutate({
+    projectId: f.privateProject.id,
+    name: "private-node",
+    kind: "data",
+  });
+  await h.db
+    .insertInto("audit_log")
+    .values({
+      project_id: f.project.id,
+      actor_id: f.owner.user.id,
+      action: "node.update",
+      target: "forged",
+      details: JSON.stringify({ nodeId: other.id, keyId: 2147483647 }),
+    })
+    .execute();
+  const log = await f.owner.client.audit.list.query({ projectId: f.project.id, action: "node.update" });
+  expect(log.items.map((e) => e.target)).toEqual(["forged"]);
+  expect(log.names.nodes).toEqual([]);
+  expect(JSON.stringify(log.names)).not.toContain("private-node");
+  // another project's actors are not listed either
+  const mine = await f.stranger.client.projects.create.mutate({ name: "Stranger's" });
+  const strangers = await f.stranger.client.audit.list.query({ projectId: mine.id });
+  expect(strangers.actors.map((a) => a.id)).toEqual([f.stranger.user.id]);
+});

@@ -340,3 +340,37 @@ describe("conflicts", () => {
     expect(renamed).toMatchObject({ name: "renamed", sourceKeyId: k.keyId, sourceField: first!.sourceField });
   });
 });
+
+describe("granting an imported key to a node", () => {
+  test("bad input is BAD_REQUEST naming the field; a node of another project or a missing import write nothing", async () => {
+    const k = await keyAndConsumer(h);
+    await k.holder.client.secrets.importApiKey.mutate({
+      projectId: k.consumer.id,
+      keyId: k.keyId,
+      prefix: "server",
+    });
+    const grant = k.holder.client.secrets.grantKeyToNode;
+    const ok = { projectId: k.consumer.id, keyId: k.keyId, prefix: "server", nodeId: k.node.id };
+    // a node of the service project (not the consumer's)
+    const foreign = await k.owner.client.graph.createNode.mutate({
+      projectId: k.project.id,
+      name: "x",
+      kind: "compute",
+    });
+    const before = await counts();
+    await expectTrpcError(grant.mutate({ ...ok, prefix: "bad prefix" }), "BAD_REQUEST", /^prefix:/);
+    await expectTrpcError(grant.mutate({ ...ok, prefix: "" }), "BAD_REQUEST", /^prefix:/);
+    await expectTrpcError(grant.mutate({ ...ok, nodeId: 0 }), "BAD_REQUEST", /^nodeId:/);
+    await expectTrpcError(grant.mutate({ ...ok, keyId: 2147483648 }), "BAD_REQUEST", /^keyId:/);
+    await expectTrpcError(
+      grant.mutate({ ...ok, nodeId: foreign.id }),
+      "BAD_REQUEST",
+      new RegExp(`^nodeId: node ${foreign.id} is not in this project`),
+    );
+    await expectTrpcError(grant.mutate({ ...ok, nodeId: 2147483647 }), "BAD_REQUEST", /^nodeId:/);
+    // a prefix or key with nothing imported
+    await expectTrpcError(grant.mutate({ ...ok, prefix: "other" }), "NOT_FOUND", /prefix "other" not found/);
+    await expectTrpcError(grant.mutate({ ...ok, keyId: 2147483647 }), "NOT_FOUND");
+    expect(await counts()).toEqual(before);
+  });
+});

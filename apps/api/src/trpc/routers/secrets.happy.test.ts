@@ -227,3 +227,73 @@ describe("importing an API key", () => {
     expect(mine.filter((m) => m.state === "active").map((m) => m.id)).toEqual([k.keyId]);
   });
 });
+
+describe("granting an imported key to a node in one step", () => {
+  test("every secret of that import reaches the node, once, in one audited change", async () => {
+    const k = await keyAndConsumer(h);
+    const s = k.holder.client.secrets;
+    const imported = await s.importApiKey.mutate({
+      projectId: k.consumer.id,
+      keyId: k.keyId,
+      prefix: "server",
+    });
+    const other = await s.importApiKey.mutate({ projectId: k.consumer.id, keyId: k.keyId, prefix: "spare" });
+    const second = await k.holder.client.graph.createNode.mutate({
+      projectId: k.consumer.id,
+      name: "Second",
+      kind: "compute",
+    });
+    // one secret already reaches another node: that grant stays
+    await s.setNodes.mutate({ secretId: imported[0]!.id, nodeIds: [second.id] });
+
+    const granted = await s.grantKeyToNode.mutate({
+      projectId: k.consumer.id,
+      keyId: k.keyId,
+      prefix: "server",
+      nodeId: k.node.id,
+    });
+    expect(granted.map((x) => [x.name, x.nodeIds])).toEqual([
+      ["server_input", [k.node.id, second.id].sort((a, b) => a - b)],
+      ["server_output", [k.node.id]],
+      ["server_project", [k.node.id]],
+      ["server_token", [k.node.id]],
+    ]);
+    // the other import of the same key is untouched
+    const list = await s.list.query({ projectId: k.consumer.id });
+    for (const x of list.filter((x) => other.some((o) => o.id === x.id))) expect(x.nodeIds).toEqual([]);
+    expect((await secrets.secretValuesForNode(h.db, keyring, k.node.id)).map((v) => v.name)).toEqual([
+      "server_input",
+      "server_output",
+      "server_project",
+      "server_token",
+    ]);
+
+    // again: nothing changes, and the log says nothing was added
+    const again = await s.grantKeyToNode.mutate({
+      projectId: k.consumer.id,
+      keyId: k.keyId,
+      prefix: "server",
+      nodeId: k.node.id,
+    });
+    expect(again.map((x) => x.nodeIds)).toEqual(granted.map((x) => x.nodeIds));
+    const log = await k.holder.client.audit.list.query({
+      projectId: k.consumer.id,
+      action: "secret.grant_key",
+    });
+    expect(log.items.map((e) => [e.target, (e.details as { added: number[] }).added.length])).toEqual([
+      ["server_*", 0],
+      ["server_*", 4],
+    ]);
+    expect(log.items[1]).toMatchObject({
+      actor: { id: k.holder.user.id },
+      details: {
+        keyId: k.keyId,
+        prefix: "server",
+        nodeId: k.node.id,
+        secretIds: imported.map((x) => x.id).sort((a, b) => a - b),
+      },
+    });
+    expect(log.names.nodes).toEqual([{ id: k.node.id, name: "Caller", kind: "compute" }]);
+    expect(JSON.stringify(log)).not.toContain(k.token);
+  });
+});

@@ -41,6 +41,8 @@ const managerOnly: Record<string, (c: Client, s: Secret) => Promise<unknown>> = 
   reveal: (c, s) => c.secrets.reveal.mutate({ secretId: s.id }),
   setNodes: (c, s) => c.secrets.setNodes.mutate({ secretId: s.id, nodeIds: [nodeA.id, nodeB.id] }),
   importApiKey: (c) => c.secrets.importApiKey.mutate({ projectId: f.projectId, keyId: 1, prefix: "x" }),
+  grantKeyToNode: (c) =>
+    c.secrets.grantKeyToNode.mutate({ projectId: f.projectId, keyId: 1, prefix: "x", nodeId: nodeA.id }),
 };
 
 describe("secrets permission matrix", () => {
@@ -346,5 +348,65 @@ describe("imported keys", () => {
       k.holder.client.secrets.importApiKey.mutate({ projectId: stranger.id, keyId: k.keyId, prefix: "x" }),
       "NOT_FOUND",
     );
+  });
+});
+
+describe("granting an imported key to a node", () => {
+  test("any manager of the consumer project may; nobody else reaches its secrets or grants them elsewhere", async () => {
+    const k = await keyAndConsumer(h);
+    await k.holder.client.secrets.importApiKey.mutate({
+      projectId: k.consumer.id,
+      keyId: k.keyId,
+      prefix: "server",
+    });
+    const input = { projectId: k.consumer.id, keyId: k.keyId, prefix: "server", nodeId: k.node.id };
+    const other = await h.user("Other");
+    const op = await other.client.projects.create.mutate({ name: "Theirs" });
+    const theirNode = await other.client.graph.createNode.mutate({
+      projectId: op.id,
+      name: "T",
+      kind: "compute",
+    });
+    const before = await snapshot(h, [...TABLES]);
+    // the service's owner (who issued the key) has no say in the consumer project
+    await expectTrpcError(
+      k.owner.client.secrets.grantKeyToNode.mutate(input),
+      "NOT_FOUND",
+      /Project not found/,
+    );
+    // a manager of another project cannot point the grant at their own node
+    await expectTrpcError(
+      other.client.secrets.grantKeyToNode.mutate({ ...input, nodeId: theirNode.id }),
+      "NOT_FOUND",
+    );
+    await expectTrpcError(
+      other.client.secrets.grantKeyToNode.mutate({ ...input, projectId: op.id, nodeId: theirNode.id }),
+      "NOT_FOUND",
+      /prefix "server" not found/,
+    );
+    // nor can the holder grant their import to a node of a project they do not manage
+    await expectTrpcError(
+      k.holder.client.secrets.grantKeyToNode.mutate({ ...input, nodeId: theirNode.id }),
+      "BAD_REQUEST",
+      /^nodeId:/,
+    );
+    await expectTrpcError(
+      h.client({ bearer: k.token, origin: null }).secrets.grantKeyToNode.mutate(input),
+      "UNAUTHORIZED",
+    );
+    expect(await snapshot(h, [...TABLES])).toEqual(before);
+
+    // a co-manager who is not the key's holder may grant it, as they may grant each secret
+    const role = (await k.holder.client.roles.list.query({ projectId: k.consumer.id })).find(
+      (r) => r.isOwner,
+    )!;
+    const co = await h.user("Co-owner");
+    await k.holder.client.members.add.mutate({
+      projectId: k.consumer.id,
+      email: co.email,
+      roleIds: [role.id],
+    });
+    const granted = await co.client.secrets.grantKeyToNode.mutate(input);
+    expect(granted.every((s) => s.nodeIds.includes(k.node.id))).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { secrets } from "@keyflow/core";
 import {
   createSecretInput,
+  grantKeyToNodeInput,
   importApiKeyInput,
   listSecretsInput,
   nodeSecretsInput,
@@ -29,6 +30,10 @@ export const secretsRouter = router({
   setNodes: authedProcedure
     .input(setNodesInput)
     .mutation(({ ctx, input }) => secrets.setNodes(ctx.db, ctx.principal, input)),
+  /** Every secret of one import of a key, granted to one node in one step. */
+  grantKeyToNode: authedProcedure
+    .input(grantKeyToNodeInput)
+    .mutation(({ ctx, input }) => secrets.grantKeyToNode(ctx.db, ctx.principal, input)),
   importApiKey: authedProcedure
     .input(importApiKeyInput)
     .mutation(({ ctx, input }) => secrets.importApiKey(ctx.db, ctx.principal, input, ctx.keyring)),

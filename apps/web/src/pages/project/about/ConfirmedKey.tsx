@@ -1,5 +1,6 @@
 import { For, Show } from "solid-js";
 import { ConfirmButton } from "../../../components/ConfirmButton";
+import { NodeCodeSnippets } from "../../../components/NodeCodeSnippets";
 import { formatCount, formatDate, formatDecimal } from "../../../lib/format";
 import { trpc } from "../../../lib/trpc";
 import { RevealToken } from "./RevealToken";
@@ -43,6 +44,11 @@ export function ConfirmedKey(props: { keyInfo: IssuedKeyInfo; templateName: stri
         </div>
       </Show>
       <RevealToken keyId={k().id} />
+      <p class="muted small">
+        To call this project from your own nodes, import the key in your project under{" "}
+        <strong>Secrets → Add API key</strong>, then grant its secrets to a compute node.
+      </p>
+      <NodeCodeSnippets prefix="server" fields={k().fields} choosePrefix />
       <div class="row end">
         <ConfirmButton
           label="Revoke my key"

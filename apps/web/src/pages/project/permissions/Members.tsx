@@ -1,4 +1,5 @@
-import { createResource, createSignal, For, Show } from "solid-js";
+import { useLocation } from "@solidjs/router";
+import { createEffect, createResource, createSignal, For, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
 import { FormDialog } from "../../../components/Dialog";
@@ -17,16 +18,19 @@ function RolePicker(props: {
   selected: number[];
   onChange: (ids: number[]) => void;
   label: string;
+  /** Roles that cannot be unticked here, with why (the only owner keeps the owner role). */
+  locked?: { ids: number[]; why: string };
 }) {
   return (
     <fieldset class="role-picker">
       <legend class="sr-only">{props.label}</legend>
       <For each={props.roles.filter((r) => !r.isPublic)}>
         {(r) => (
-          <label class="chip-check">
+          <label class="chip-check" title={props.locked?.ids.includes(r.id) ? props.locked.why : undefined}>
             <input
               type="checkbox"
               checked={props.selected.includes(r.id)}
+              disabled={props.locked?.ids.includes(r.id)}
               onChange={(e) =>
                 props.onChange(
                   e.currentTarget.checked
@@ -43,7 +47,16 @@ function RolePicker(props: {
   );
 }
 
-function MemberRow(props: { member: Member; projectId: number; roles: Role[]; onChanged: () => void }) {
+const ONLY_OWNER = "A project needs an owner: give someone else the owner role first.";
+
+function MemberRow(props: {
+  member: Member;
+  projectId: number;
+  roles: Role[];
+  /** The member is the project's only owner: they can be neither removed nor lose the owner role. */
+  onlyOwner: boolean;
+  onChanged: () => void;
+}) {
   const [selected, setSelected] = createSignal(props.member.roles.map((r) => r.id));
   const dirty = () => {
     const a = [...selected()].sort().join();
@@ -61,7 +74,7 @@ function MemberRow(props: { member: Member; projectId: number; roles: Role[]; on
     }),
   );
   return (
-    <tr>
+    <tr id={`member-${props.member.userId}`}>
       <td>
         <div class="strong">{props.member.name}</div>
         <div class="muted small">{props.member.email}</div>
@@ -72,6 +85,11 @@ function MemberRow(props: { member: Member; projectId: number; roles: Role[]; on
           selected={selected()}
           onChange={setSelected}
           label={`Roles of ${props.member.name}`}
+          locked={
+            props.onlyOwner
+              ? { ids: props.roles.filter((r) => r.isOwner).map((r) => r.id), why: ONLY_OWNER }
+              : undefined
+          }
         />
         <ErrorBox error={save.error()} />
       </td>
@@ -88,29 +106,38 @@ function MemberRow(props: { member: Member; projectId: number; roles: Role[]; on
           >
             Save
           </Button>
-          <ConfirmButton
-            size="sm"
-            label="Remove"
-            title={`Remove ${props.member.name}?`}
-            message={
-              <>
-                <p>
-                  {props.member.name} ({props.member.email}) loses every role in this project.
-                </p>
-                <Show when={props.member.activeKeys.length > 0}>
-                  <p>
-                    In a private project their API keys are revoked too:{" "}
-                    <strong>{props.member.activeKeys.map((k) => k.templateName).join(", ")}</strong>.
-                  </p>
-                </Show>
-              </>
+          <Show
+            when={!props.onlyOwner}
+            fallback={
+              <span class="muted small only-owner" title={ONLY_OWNER}>
+                Only owner
+              </span>
             }
-            confirmLabel="Remove member"
-            onConfirm={async () => {
-              await trpc.members.remove.mutate({ projectId: props.projectId, userId: props.member.userId });
-              props.onChanged();
-            }}
-          />
+          >
+            <ConfirmButton
+              size="sm"
+              label="Remove"
+              title={`Remove ${props.member.name}?`}
+              message={
+                <>
+                  <p>
+                    {props.member.name} ({props.member.email}) loses every role in this project.
+                  </p>
+                  <Show when={props.member.activeKeys.length > 0}>
+                    <p>
+                      In a private project their API keys are revoked too:{" "}
+                      <strong>{props.member.activeKeys.map((k) => k.templateName).join(", ")}</strong>.
+                    </p>
+                  </Show>
+                </>
+              }
+              confirmLabel="Remove member"
+              onConfirm={async () => {
+                await trpc.members.remove.mutate({ projectId: props.projectId, userId: props.member.userId });
+                props.onChanged();
+              }}
+            />
+          </Show>
         </div>
       </td>
     </tr>
@@ -163,6 +190,21 @@ export function Members(props: { projectId: number; roles: Role[] }) {
     (projectId) => trpc.members.list.query({ projectId }),
   );
   const [adding, setAdding] = createSignal(false);
+  // a link to one member (the audit log's #member-<id>): scroll to their row once it is there
+  const location = useLocation();
+  createEffect(() => {
+    const hash = location.hash.replace(/^#/, "");
+    if (!members.latest || !hash.startsWith("member-")) return;
+    queueMicrotask(() => {
+      const row = document.getElementById(hash);
+      row?.scrollIntoView({ block: "center" });
+      row?.classList.add("linked");
+    });
+  });
+  const ownerRoles = () => new Set(props.roles.filter((r) => r.isOwner).map((r) => r.id));
+  /** Members holding the owner role. */
+  const owners = (list: Member[]) =>
+    list.filter((m) => m.roles.some((r) => ownerRoles().has(r.id))).map((m) => m.userId);
   return (
     <section class="card flush">
       <div class="card-head">
@@ -174,27 +216,30 @@ export function Members(props: { projectId: number; roles: Role[] }) {
       <Show when={!members.error} fallback={<ErrorBox error={errorMessage(members.error)} class="m" />}>
         <Show when={members.latest} fallback={<Loading />}>
           {(list) => (
-            <table class="table">
-              <thead>
-                <tr>
-                  <th>Member</th>
-                  <th>Roles</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                <For each={list()}>
-                  {(m) => (
-                    <MemberRow
-                      member={m}
-                      projectId={props.projectId}
-                      roles={props.roles}
-                      onChanged={refetch}
-                    />
-                  )}
-                </For>
-              </tbody>
-            </table>
+            <div class="table-scroll">
+              <table class="table members-table">
+                <thead>
+                  <tr>
+                    <th>Member</th>
+                    <th>Roles</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={list()}>
+                    {(m) => (
+                      <MemberRow
+                        member={m}
+                        projectId={props.projectId}
+                        roles={props.roles}
+                        onlyOwner={owners(list()).length === 1 && owners(list())[0] === m.userId}
+                        onChanged={refetch}
+                      />
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
           )}
         </Show>
       </Show>

@@ -65,10 +65,11 @@ export default function Permissions() {
                 <Show when={nodes.error}>
                   <ErrorBox error={`Nodes could not be loaded: ${errorMessage(nodes.error)}`} />
                 </Show>
-                <Show when={selected()} keyed>
-                  {(role) => (
+                {/* keyed by id: a refetch after saving keeps the editor (and its "Role saved") */}
+                <Show when={selected()?.id} keyed>
+                  {(id) => (
                     <RoleEditor
-                      role={role}
+                      role={roleList().find((r) => r.id === id) ?? selected()!}
                       nodes={nodes.error ? [] : (nodes() ?? [])}
                       onSaved={refetch}
                       onDeleted={() => {

@@ -5,6 +5,7 @@ import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { CheckboxField, TextField } from "../../../components/Field";
+import { Icon } from "../../../components/Icon";
 import { createAction } from "../../../lib/action";
 import { type RouterInputs, type RouterOutputs, trpc } from "../../../lib/trpc";
 
@@ -36,6 +37,14 @@ export function RoleEditor(props: {
     ) as Record<string, NodePerm[]>,
   });
 
+  // "Role saved" stays until the next edit
+  const [saved, setSaved] = createSignal(false);
+  const edited =
+    <A extends unknown[]>(f: (...a: A) => void) =>
+    (...a: A) => {
+      setSaved(false);
+      f(...a);
+    };
   const toggleProject = (p: ProjectPerm, on: boolean) =>
     setPerms("project", (list) => (on ? [...list, p] : list.filter((x) => x !== p)));
   const toggleNode = (nodeId: number, p: NodePerm, on: boolean) =>
@@ -62,14 +71,19 @@ export function RoleEditor(props: {
         <div class="notice">The owner role holds every permission. It cannot be edited or deleted.</div>
       </Show>
       <div class="grid-2">
-        <TextField label="Role name" value={name()} onInput={setName} disabled={readOnly()} />
-        <TextField label="Description" value={description()} onInput={setDescription} disabled={readOnly()} />
+        <TextField label="Role name" value={name()} onInput={edited(setName)} disabled={readOnly()} />
+        <TextField
+          label="Description"
+          value={description()}
+          onInput={edited(setDescription)}
+          disabled={readOnly()}
+        />
       </div>
       <CheckboxField
         label="Public role"
         hint="everyone gets it, signed-out visitors only its read permissions"
         checked={isPublic()}
-        onChange={setPublic}
+        onChange={edited(setPublic)}
         disabled={readOnly()}
       />
       <fieldset class="perm-group">
@@ -83,7 +97,7 @@ export function RoleEditor(props: {
                   name={p}
                   checked={perms.project.includes(p)}
                   disabled={readOnly()}
-                  onChange={(e) => toggleProject(p, e.currentTarget.checked)}
+                  onChange={(e) => edited(toggleProject)(p, e.currentTarget.checked)}
                 />
                 <span>
                   <code>{p}</code>
@@ -128,7 +142,7 @@ export function RoleEditor(props: {
                                 title={viaProject() ? "Granted project-wide" : p}
                                 checked={viaProject() || (perms.nodes[String(node.id)] ?? []).includes(p)}
                                 disabled={readOnly() || viaProject()}
-                                onChange={(e) => toggleNode(node.id, p, e.currentTarget.checked)}
+                                onChange={(e) => edited(toggleNode)(node.id, p, e.currentTarget.checked)}
                               />
                             </td>
                           );
@@ -155,15 +169,26 @@ export function RoleEditor(props: {
               props.onDeleted();
             }}
           />
-          <Button
-            variant="primary"
-            pending={save.pending()}
-            onClick={async () => {
-              if (await save.run()) props.onSaved();
-            }}
-          >
-            Save role
-          </Button>
+          <div class="row">
+            <Show when={saved()}>
+              <span class="saved-note" role="status">
+                <Icon name="check" size={16} /> Role saved
+              </span>
+            </Show>
+            <Button
+              variant="primary"
+              pending={save.pending()}
+              onClick={async () => {
+                setSaved(false);
+                if (await save.run()) {
+                  setSaved(true);
+                  props.onSaved();
+                }
+              }}
+            >
+              Save role
+            </Button>
+          </div>
         </div>
       </Show>
     </div>

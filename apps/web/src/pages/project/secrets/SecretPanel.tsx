@@ -100,7 +100,11 @@ export function SecretPanel(props: {
   const stale = () => s().sourceKeyState !== null && s().sourceKeyState !== "active";
 
   return (
-    <section class={`card secret-panel ${stale() ? "secret-stale" : ""}`} aria-label={`Secret ${s().name}`}>
+    <section
+      class={`card secret-panel ${stale() ? "secret-stale" : ""}`}
+      id={`secret-${s().id}`}
+      aria-label={`Secret ${s().name}`}
+    >
       <header class="secret-head">
         <div class="secret-title">
           <Icon name={s().sourceField !== null ? "key" : "lock"} size={17} />

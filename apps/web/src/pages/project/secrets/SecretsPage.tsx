@@ -1,5 +1,6 @@
 import { secretEnvName } from "@keyflow/schemas";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { useLocation } from "@solidjs/router";
+import { createEffect, createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { Button } from "../../../components/Button";
 import { ErrorBox } from "../../../components/ErrorBox";
@@ -10,6 +11,7 @@ import { errorMessage, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
 import { AddSecretDialog } from "./AddSecretDialog";
 import { ImportKeyDialog } from "./ImportKeyDialog";
+import { groupByImport, KeyGroup } from "./KeyGroup";
 import { SecretPanel } from "./SecretPanel";
 import type { Secret } from "./types";
 
@@ -44,6 +46,33 @@ export default function SecretsPage() {
       [...list.filter((x) => !created.some((c) => c.id === x.id)), ...created].sort(byName),
     );
   const remove = (id: number) => setSecrets("list", (list) => list.filter((x) => x.id !== id));
+  const replaceAll = (changed: Secret[]) => {
+    for (const s of changed) replace(s);
+  };
+  // each import of an API key is one group (managers see where secrets came from)
+  const grouped = createMemo(() => groupByImport(secrets.list));
+  const panel = (s: Secret) => (
+    <SecretPanel
+      secret={s}
+      nodes={nodes()}
+      keys={keyList()}
+      manage={manage()}
+      onChanged={replace}
+      onDeleted={() => remove(s.id)}
+    />
+  );
+  // a link to one secret or key group (the audit log's): scroll to it once the list is there
+  const location = useLocation();
+  createEffect(() => {
+    const hash = location.hash.replace(/^#/, "");
+    if (!loaded() || !hash) return;
+    queueMicrotask(() => {
+      const el = document.getElementById(decodeURIComponent(hash));
+      if (!el) return;
+      el.scrollIntoView({ block: "start" });
+      el.classList.add("linked");
+    });
+  });
 
   return (
     <div class="page">
@@ -96,18 +125,23 @@ export default function SecretsPage() {
             }
           >
             <div class="stack secret-list">
-              <For each={secrets.list}>
-                {(s) => (
-                  <SecretPanel
-                    secret={s}
-                    nodes={nodes()}
+              <For each={grouped().groups}>
+                {(g) => (
+                  <KeyGroup
+                    group={g}
                     keys={keyList()}
+                    nodes={nodes()}
                     manage={manage()}
-                    onChanged={replace}
-                    onDeleted={() => remove(s.id)}
-                  />
+                    onChanged={replaceAll}
+                  >
+                    <For each={g.secrets}>{panel}</For>
+                  </KeyGroup>
                 )}
               </For>
+              <Show when={grouped().groups.length > 0 && grouped().others.length > 0}>
+                <h2 class="secret-list-heading">Other secrets</h2>
+              </Show>
+              <For each={grouped().others}>{panel}</For>
             </div>
           </Show>
         </Show>
