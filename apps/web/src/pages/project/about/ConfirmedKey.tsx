@@ -1,7 +1,8 @@
 import { For, Show } from "solid-js";
 import { ConfirmButton } from "../../../components/ConfirmButton";
 import { NodeCodeSnippets } from "../../../components/NodeCodeSnippets";
-import { formatCount, formatDate, formatDecimal } from "../../../lib/format";
+import { When } from "../../../components/When";
+import { formatCount, formatDecimal } from "../../../lib/format";
 import { trpc } from "../../../lib/trpc";
 import { RevealToken } from "./RevealToken";
 import type { IssuedKeyInfo } from "./types";
@@ -13,9 +14,11 @@ export function ConfirmedKey(props: { keyInfo: IssuedKeyInfo; templateName: stri
     <div class="stack confirmed-key">
       <dl class="kv small">
         <dt>Issued</dt>
-        <dd>{formatDate(k().createdAt)}</dd>
+        <dd>
+          <When at={k().createdAt} />
+        </dd>
         <dt>Expires</dt>
-        <dd>{k().expiresAt ? formatDate(k().expiresAt) : "never"}</dd>
+        <dd>{k().expiresAt ? <When at={k().expiresAt} /> : "never"}</dd>
         <dt>Token</dt>
         <dd class="mono">{k().tokenStart}…</dd>
         <dt>Usage so far</dt>

@@ -4,7 +4,7 @@ import { Button } from "../../../components/Button";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { Icon } from "../../../components/Icon";
 import { Loading } from "../../../components/Loading";
-import { formatDateTime } from "../../../lib/format";
+import { When } from "../../../components/When";
 import { errorMessage, type RouterOutputs, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
 import { LayerNote } from "./LayerSelect";
@@ -59,9 +59,13 @@ function JobDetail(props: { job: Job; canViewCode: boolean }) {
         <dt>Input package</dt>
         <dd class="mono">#{props.job.packageId}</dd>
         <dt>Started</dt>
-        <dd>{formatDateTime(props.job.startedAt)}</dd>
+        <dd>
+          <When at={props.job.startedAt} />
+        </dd>
         <dt>Finished</dt>
-        <dd>{formatDateTime(props.job.finishedAt)}</dd>
+        <dd>
+          <When at={props.job.finishedAt} />
+        </dd>
       </dl>
       <Show when={props.job.error}>
         <div class="error-box small">{props.job.error}</div>
@@ -194,7 +198,9 @@ export function NodeJobs(props: NodePanelProps) {
                           {j.outputs} output{j.outputs === 1 ? "" : "s"}
                         </span>
                       </span>
-                      <span class="muted small job-time">{formatDateTime(j.createdAt)}</span>
+                      <span class="muted small job-time">
+                        <When at={j.createdAt} />
+                      </span>
                     </button>
                     <Show when={openId() === j.id}>
                       <JobDetail job={j} canViewCode={canOnNode("code_view", props.node.id)} />

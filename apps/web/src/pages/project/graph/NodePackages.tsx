@@ -4,8 +4,8 @@ import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { TextAreaField, TextField } from "../../../components/Field";
 import { Loading } from "../../../components/Loading";
+import { When } from "../../../components/When";
 import { createAction } from "../../../lib/action";
-import { formatDateTime } from "../../../lib/format";
 import { errorMessage, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
 import { LayerNote } from "./LayerSelect";
@@ -82,7 +82,9 @@ function PackageDetail(props: { pkg: Package }) {
         <dt>Parent</dt>
         <dd>{props.pkg.parent_id === null ? "—" : `#${props.pkg.parent_id}`}</dd>
         <dt>Created</dt>
-        <dd>{formatDateTime(props.pkg.created_at)}</dd>
+        <dd>
+          <When at={props.pkg.created_at} />
+        </dd>
       </dl>
       <h4 class="section-label">Fields</h4>
       <Show when={props.pkg.fields.length > 0} fallback={<p class="muted small">No fields.</p>}>
@@ -208,7 +210,9 @@ export function NodePackages(props: NodePanelProps) {
                           <span class="package-label">
                             {p.label || <span class="muted">(no label)</span>}
                           </span>
-                          <span class="muted small">{formatDateTime(p.created_at)}</span>
+                          <span class="muted small">
+                            <When at={p.created_at} />
+                          </span>
                         </button>
                         <Show when={openId() === p.id}>
                           <PackageDetail pkg={p} />

@@ -6,8 +6,8 @@ import { ErrorBox } from "../../../components/ErrorBox";
 import { TextField } from "../../../components/Field";
 import { Icon } from "../../../components/Icon";
 import { Loading } from "../../../components/Loading";
+import { When } from "../../../components/When";
 import { createAction } from "../../../lib/action";
-import { formatDate } from "../../../lib/format";
 import { trpc } from "../../../lib/trpc";
 import type { MyKey, Secret } from "./types";
 
@@ -120,7 +120,9 @@ export function ImportKeyDialog(props: {
                             <span class="strong">{k.templateName}</span> <span class="muted">of project</span>{" "}
                             <span class="strong">{k.projectName}</span>
                           </span>
-                          <span class="muted small">issued {formatDate(k.createdAt)}</span>
+                          <span class="muted small">
+                            issued <When at={k.createdAt} />
+                          </span>
                         </button>
                       </li>
                     )}
@@ -146,7 +148,9 @@ export function ImportKeyDialog(props: {
                 <span class="strong">{k().templateName}</span> <span class="muted">of project</span>{" "}
                 <span class="strong">{k().projectName}</span>
               </span>
-              <span class="muted small">issued {formatDate(k().createdAt)}</span>
+              <span class="muted small">
+                issued <When at={k().createdAt} />
+              </span>
             </div>
             <TextField
               label="Prefix"

@@ -5,8 +5,8 @@ import { ConfirmButton } from "../../../components/ConfirmButton";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { TextAreaField } from "../../../components/Field";
 import { Icon } from "../../../components/Icon";
+import { When } from "../../../components/When";
 import { createAction } from "../../../lib/action";
-import { formatDateTime } from "../../../lib/format";
 import { trpc } from "../../../lib/trpc";
 import { SecretNameField } from "./SecretNameField";
 import { SecretNodes } from "./SecretNodes";
@@ -228,7 +228,7 @@ export function SecretPanel(props: {
               <>
                 <dt>Added</dt>
                 <dd class="muted">
-                  by {by().name}, {formatDateTime(s().createdAt)}
+                  by {by().name}, <When at={s().createdAt} />
                 </dd>
               </>
             )}
