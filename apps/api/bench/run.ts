@@ -1,19 +1,35 @@
 /**
- * `npm run bench`: requests/s and latency of the key-authenticated data plane against a bare route,
- * all on one running API process with an embedded database, measured in the same run.
+ * `npm run bench`: throughput and latency of the key-authenticated data plane against a bare route
+ * and against PostgreSQL's own limit for the same writes, in one run on one machine (issue 8):
+ *   (a) bare Hono route            GET  /healthz
+ *   (b) a key's read               GET  /api/projects/{p}/data_layers/last
+ *   (c) a key's write              POST /api/projects/{p}/nodes/{input}/packages (pushed on to "output")
+ *   (d) the database's limit for (c)'s rows: a pg pool at the same concurrency inserting the
+ *       package and its pushed copy into the product's own `packages` table, one transaction each
+ *   (e) a key's search             POST /api/projects/{p}/nodes/{output}/packages/search {master_id}
+ *       (the RnDFlow client polls it while it waits for a result)
+ * each at 10 and at 64 connections. Environment:
+ *   BENCH_SECONDS=8        measured seconds per route (after a 2 s warm-up)
+ *   BENCH_CONNECTIONS=32   run at this concurrency only
+ *   BENCH_PROFILE=1        instead: profile (b), (c) and (e), each in its own API process run with
+ *                          `node --cpu-prof`, and print the top functions by self time
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { apiKeys, auth, graph, Keyring, projects, roles, userPrincipal } from "@keyflow/core";
-import { createDb, createPool, migrate } from "@keyflow/db";
+import { createDb, createPool, migrate, sql } from "@keyflow/db";
 import { startEmbeddedPostgres } from "@keyflow/db/embedded";
 import autocannon from "autocannon";
-import { startApiProcess } from "../test/processes";
+import { startBenchApi } from "./api";
+import { insertPackageRows, type LoopResult, loop } from "./dbLimit";
+import { mainThreadProfile, topFunctions } from "./profile";
 
 const SECRET = "bench-master-secret-0123456789";
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const WARMUP_S = 2;
+const CONCURRENCIES = process.env.BENCH_CONNECTIONS ? [Number(process.env.BENCH_CONNECTIONS)] : [10, 64];
+const PROFILE = process.env.BENCH_PROFILE === "1";
 
 async function seed(databaseUrl: string) {
   const pool = createPool(databaseUrl);
@@ -49,22 +65,173 @@ async function seed(databaseUrl: string) {
   const keyring = new Keyring(SECRET);
   const { keyId } = await apiKeys.approveRequest(db, as, { requestId: request.id }, keyring);
   const { token } = await apiKeys.revealKey(db, userPrincipal(holder.id), { keyId }, keyring);
-  return { db, pool, projectId: project.id, inputId: input.id, token };
+  const key = await db
+    .selectFrom("api_keys")
+    .select("data_layer_id")
+    .where("id", "=", keyId)
+    .executeTakeFirstOrThrow();
+  return {
+    db,
+    pool,
+    projectId: project.id,
+    inputId: input.id,
+    outputId: output.id,
+    dataLayerId: key.data_layer_id,
+    holderId: holder.id,
+    token,
+  };
 }
+type Seed = Awaited<ReturnType<typeof seed>>;
 
-interface Result {
+interface Result extends LoopResult {
   name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
 }
 
-async function measure(name: string, opts: autocannon.Options): Promise<Result> {
+/** The HTTP routes, as autocannon options; `masterId` is a package the search looks for. */
+function routes(url: string, s: Seed, masterId: number) {
+  const headers = { authorization: `Bearer ${s.token}`, "content-type": "application/json" };
+  const p = `${url}/api/projects/${s.projectId}`;
+  return {
+    a: { name: "(a) bare Hono route GET /healthz", opts: { url: `${url}/healthz` } },
+    b: { name: "(b) GET data_layers/last with a key", opts: { url: `${p}/data_layers/last`, headers } },
+    c: {
+      name: "(c) POST nodes/{n}/packages with a key",
+      opts: {
+        url: `${p}/nodes/${s.inputId}/packages`,
+        method: "POST" as const,
+        headers,
+        body: JSON.stringify({ label: "bench", fields: { x: 21 } }),
+      },
+    },
+    e: {
+      name: "(e) POST nodes/{n}/packages/search, master_id",
+      opts: {
+        url: `${p}/nodes/${s.outputId}/packages/search`,
+        method: "POST" as const,
+        headers,
+        body: JSON.stringify({ master_id: masterId }),
+      },
+    },
+  } satisfies Record<string, { name: string; opts: autocannon.Options }>;
+}
+
+async function http(name: string, opts: autocannon.Options, connections: number): Promise<Result> {
   // a short warm-up fills caches and JIT before the measured run
-  await autocannon({ ...opts, duration: 2 });
-  const r = await autocannon({ ...opts, duration: DURATION_S, connections: CONNECTIONS });
-  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx };
+  await autocannon({ ...opts, connections, duration: WARMUP_S });
+  const r = await autocannon({ ...opts, connections, duration: DURATION_S });
+  return {
+    name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.non2xx + r.errors,
+  };
+}
+
+async function dbLimit(s: Seed, databaseUrl: string, connections: number): Promise<Result> {
+  const pool = createPool(databaseUrl, { max: connections });
+  try {
+    const op = insertPackageRows(pool, {
+      projectId: s.projectId,
+      nodeId: s.inputId,
+      toNodeId: s.outputId,
+      dataLayerId: s.dataLayerId,
+      userId: s.holderId,
+    });
+    await loop(connections, WARMUP_S, op);
+    return {
+      name: "(d) PostgreSQL alone: (c)'s two rows, pg pool",
+      ...(await loop(connections, DURATION_S, op)),
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** A package in the input node (pushed to the output node): the lineage (e) polls for. */
+async function createMaster(url: string, s: Seed): Promise<number> {
+  const res = await fetch(`${url}/api/projects/${s.projectId}/nodes/${s.inputId}/packages`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ label: "polled", fields: { x: 1 } }),
+  });
+  if (res.status !== 200) throw new Error(`creating the polled package: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { master_id: number }).master_id;
+}
+
+function print(connections: number, results: Result[]) {
+  const [a, b, c, d, e] = results as [Result, Result, Result, Result, Result];
+  console.log(`\n${connections} connections, ${DURATION_S} s each, ${os.cpus().length} cores`);
+  console.log(
+    "route".padEnd(50),
+    "req/s".padStart(9),
+    "p50 ms".padStart(8),
+    "p99 ms".padStart(8),
+    "errors".padStart(7),
+  );
+  for (const r of results)
+    console.log(
+      r.name.padEnd(50),
+      r.rps.toFixed(0).padStart(9),
+      r.p50.toFixed(1).padStart(8),
+      r.p99.toFixed(1).padStart(8),
+      String(r.errors).padStart(7),
+    );
+  const ratio = (x: Result, y: Result) => (x.rps / y.rps).toFixed(3);
+  console.log(
+    `ratios: (b)/(a) ${ratio(b, a)} (target ≥ 0.5)   (e)/(a) ${ratio(e, a)} (target ≥ 0.25)` +
+      `   (c)/(d) ${ratio(c, d)} (target ≥ 0.8)`,
+  );
+}
+
+async function bench(s: Seed, databaseUrl: string) {
+  const api = await startBenchApi({ databaseUrl, secret: SECRET });
+  try {
+    const masterId = await createMaster(api.url, s);
+    const r = routes(api.url, s, masterId);
+    for (const n of CONCURRENCIES) {
+      const results = [
+        await http(r.a.name, r.a.opts, n),
+        await http(r.b.name, r.b.opts, n),
+        await http(r.c.name, r.c.opts, n),
+        await dbLimit(s, databaseUrl, n),
+      ];
+      // (c) and (d) grew the table from nothing within seconds, faster than autovacuum looks: give
+      // the planner the statistics a table in service has, or it scans the node's index for the master
+      await sql`analyze packages`.execute(s.db);
+      results.push(await http(r.e.name, r.e.opts, n));
+      print(n, results);
+    }
+  } finally {
+    await api.stop();
+  }
+}
+
+/** Each key route in its own `node --cpu-prof` API process under load; the top functions by self time. */
+async function profile(s: Seed, databaseUrl: string, dir: string) {
+  const n = CONCURRENCIES[0]!;
+  for (const id of ["b", "c", "e"] as const) {
+    await sql`analyze packages`.execute(s.db);
+    const profDir = path.join(dir, `profile-${id}`);
+    const api = await startBenchApi({ databaseUrl, secret: SECRET }, [
+      "--cpu-prof",
+      `--cpu-prof-dir=${profDir}`,
+    ]);
+    let result: Result;
+    try {
+      const route = routes(api.url, s, await createMaster(api.url, s))[id];
+      result = await http(route.name, route.opts, n);
+    } finally {
+      await api.stop();
+    }
+    const file = mainThreadProfile(profDir);
+    const kept = path.join(os.tmpdir(), `keyflow-bench-${id}.cpuprofile`);
+    fs.copyFileSync(file, kept);
+    console.log(
+      `\n${result.name}: ${result.rps.toFixed(0)} req/s at ${n} connections under --cpu-prof (profile: ${kept})`,
+    );
+    console.log(topFunctions(file, 25, WARMUP_S + DURATION_S).join("\n"));
+  }
 }
 
 async function main() {
@@ -73,51 +240,15 @@ async function main() {
   try {
     const databaseUrl = pg.url("postgres");
     const s = await seed(databaseUrl);
-    const api = await startApiProcess({ databaseUrl, secret: SECRET });
     try {
-      const headers = { authorization: `Bearer ${s.token}`, "content-type": "application/json" };
-      const results = [
-        await measure("(a) bare Hono route GET /healthz", { url: `${api.url}/healthz` }),
-        await measure("(b) GET /api/projects/{p}/data_layers/last with a key", {
-          url: `${api.url}/api/projects/${s.projectId}/data_layers/last`,
-          headers,
-        }),
-        await measure("(c) POST /api/projects/{p}/nodes/{n}/packages with a key", {
-          url: `${api.url}/api/projects/${s.projectId}/nodes/${s.inputId}/packages`,
-          method: "POST",
-          headers,
-          body: JSON.stringify({ label: "bench", fields: { x: 21 } }),
-        }),
-      ];
-      const base = results[0]!;
-      console.log(
-        `\nKeyflow bench: ${CONNECTIONS} connections, ${DURATION_S} s each, ${os.cpus().length} cores\n`,
-      );
-      console.log(
-        "route".padEnd(62),
-        "req/s".padStart(9),
-        "p50 ms".padStart(8),
-        "p99 ms".padStart(8),
-        "non-2xx".padStart(8),
-      );
-      for (const r of results) {
-        console.log(
-          r.name.padEnd(62),
-          r.rps.toFixed(0).padStart(9),
-          String(r.p50).padStart(8),
-          String(r.p99).padStart(8),
-          String(r.non2xx).padStart(8),
-        );
-      }
-      console.log(`\n(b)/(a) throughput ratio: ${(results[1]!.rps / base.rps).toFixed(3)}`);
-      console.log(`(c)/(a) throughput ratio: ${(results[2]!.rps / base.rps).toFixed(3)}`);
+      if (PROFILE) await profile(s, databaseUrl, dir);
+      else await bench(s, databaseUrl);
       const usage = await s.db
         .selectFrom("usage_events")
         .select((eb) => eb.fn.countAll<number>().as("n"))
         .executeTakeFirstOrThrow();
-      console.log(`usage events recorded for the key: ${usage.n}`);
+      console.log(`\nusage events recorded for the key: ${usage.n}`);
     } finally {
-      await api.stop();
       await s.db.destroy();
     }
   } finally {

@@ -129,6 +129,16 @@ export async function resolveAccess(db: Db, principal: Principal, projectId: num
   return new Access(principal, projectId, project, nodes, isMember);
 }
 
+/** A node's row: from the API key's cached facts when it has them, else from the database. */
+function nodeRow(db: Db, principal: Principal, nodeId: number) {
+  if (principal.kind === "apiKey" && principal.facts) return principal.facts.node(nodeId);
+  return db
+    .selectFrom("nodes")
+    .select(["id", "project_id", "kind", "name"])
+    .where("id", "=", nodeId)
+    .executeTakeFirst();
+}
+
 /** Access to the project holding a node; NOT_FOUND when the node does not exist or is not visible. */
 export async function loadNodeAccess(
   db: Db,
@@ -138,11 +148,7 @@ export async function loadNodeAccess(
   access: Access;
   node: { id: number; project_id: number; kind: "data" | "compute"; name: string };
 }> {
-  const node = await db
-    .selectFrom("nodes")
-    .select(["id", "project_id", "kind", "name"])
-    .where("id", "=", nodeId)
-    .executeTakeFirst();
+  const node = await nodeRow(db, principal, nodeId);
   if (!node) throw principal.kind === "anonymous" ? unauthorized() : notFound("Node");
   const access = await loadAccess(db, principal, node.project_id, "Node");
   return { access, node };
@@ -162,11 +168,7 @@ export async function loadNodeInProject(
   node: { id: number; project_id: number; kind: "data" | "compute"; name: string };
 }> {
   const access = await loadAccess(db, principal, projectId);
-  const node = await db
-    .selectFrom("nodes")
-    .select(["id", "project_id", "kind", "name"])
-    .where("id", "=", nodeId)
-    .executeTakeFirst();
+  const node = await nodeRow(db, principal, nodeId);
   if (node?.project_id !== projectId) throw notFound("Node");
   return { access, node };
 }

@@ -16,7 +16,32 @@ export type Principal =
       allowSharedLayers: boolean;
       /** Permissions computed earlier and cached by the API (invalidated with the key); saves a lookup. */
       grants?: Grants;
+      /** Rows of the key's project cached by the API (invalidated with the key); saves lookups. */
+      facts?: DataPlaneFacts;
     };
+
+/**
+ * Rows the data-plane checks read, from a cache kept true by the same invalidation as the key's
+ * (`keysChanged` on a node or layer deleted or changed). Only facts: core still decides.
+ */
+export interface DataPlaneFacts {
+  /** The node, or undefined when there is none. */
+  node(
+    nodeId: number,
+  ): Promise<{ id: number; project_id: number; kind: "data" | "compute"; name: string } | undefined>;
+  /** The data layer, or undefined when there is none. */
+  layer(dataLayerId: number): Promise<
+    | {
+        id: number;
+        project_id: number;
+        name: string;
+        kind: "shared" | "personal";
+        owner_id: number | null;
+        created_at: Date;
+      }
+    | undefined
+  >;
+}
 
 /** A principal's effective permissions in one project, as computed by `resolveAccess`. */
 export interface Grants {

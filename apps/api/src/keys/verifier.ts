@@ -1,5 +1,7 @@
 import {
   apiKeys,
+  type DataPlaneFacts,
+  dataLayers,
   type Grants,
   hashToken,
   isWellFormedToken,
@@ -12,6 +14,9 @@ import { logger } from "../logger";
 import { KeyDirectory } from "./directory";
 
 type VerifiedKey = apiKeys.VerifiedKey;
+type KeyPrincipal = Principal & { kind: "apiKey" };
+type NodeFact = NonNullable<Awaited<ReturnType<DataPlaneFacts["node"]>>>;
+type LayerFact = NonNullable<Awaited<ReturnType<DataPlaneFacts["layer"]>>>;
 export type Verification =
   | { key: VerifiedKey }
   | { refusal: "malformed" | "unknown" | "revoked" | "expired"; key?: VerifiedKey }
@@ -21,6 +26,8 @@ export type Verification =
 const HARD_TTL_MS = 60_000;
 const NEGATIVE_TTL_MS = 60_000;
 const NEGATIVE_MAX = 10_000;
+/** Nodes and layers kept per kind: beyond it the oldest go (a key probing ids costs lookups, not memory). */
+const FACTS_MAX = 20_000;
 const RECONNECT_MS = 500;
 const RECONNECT_MAX_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -33,11 +40,17 @@ const CONNECT_TIMEOUT_MS = 5_000;
  */
 export class KeyVerifier {
   private readonly cache = new Map<string, { key: VerifiedKey; cachedAt: number }>();
-  // a key's permissions (role ∪ public role), dropped with the key's cache entry
+  // a key's principal with its permissions (role ∪ public role), dropped with the key's cache entry
   private readonly grants = new Map<
     number,
-    { grants: Grants; projectId: number; userId: number; cachedAt: number }
+    { principal: KeyPrincipal; key: VerifiedKey; projectId: number; userId: number; cachedAt: number }
   >();
+  // nodes and data layers the data-plane checks read, dropped by their project's invalidation
+  private readonly nodes = new Map<number, { row: NodeFact; cachedAt: number }>();
+  private readonly layers = new Map<number, { row: LayerFact; cachedAt: number }>();
+  private readonly fromDb: DataPlaneFacts;
+  /** Given to core with every key principal: the rows its checks read, from memory in steady state. */
+  readonly facts: DataPlaneFacts;
   // unknown token hashes: a junk token with a valid checksum costs one lookup per minute, not one per call
   private readonly negative = new Map<string, number>();
   // hashes of real keys, so a valid key passes while its address is throttled for junk
@@ -59,6 +72,32 @@ export class KeyVerifier {
   ) {
     this.unsubscribe = apiKeys.onKeysChanged((scope) => this.invalidate(scope));
     this.directory = new KeyDirectory((since) => apiKeys.keyHashesSince(db, since));
+    this.fromDb = dataLayers.factsFromDb(db);
+    this.facts = {
+      node: (nodeId) => this.fact(this.nodes, nodeId, this.fromDb.node),
+      layer: (dataLayerId) => this.fact(this.layers, dataLayerId, this.fromDb.layer),
+    };
+  }
+
+  /** A cached row, else loaded and cached (only when no invalidation overlapped the load); none is not cached. */
+  private async fact<T extends { project_id: number }>(
+    map: Map<number, { row: T; cachedAt: number }>,
+    id: number,
+    load: (id: number) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    const now = Date.now();
+    const cached = map.get(id);
+    if (cached && this.listening && now - cached.cachedAt < HARD_TTL_MS) return cached.row;
+    const version = this.version;
+    const row = await load(id);
+    if (row && this.listening && this.version === version) {
+      if (map.size >= FACTS_MAX) {
+        const oldest = map.keys().next().value;
+        if (oldest !== undefined) map.delete(oldest);
+      }
+      map.set(id, { row, cachedAt: now });
+    }
+    return row;
   }
 
   /**
@@ -68,7 +107,8 @@ export class KeyVerifier {
    */
   async verify(token: string, opts: { throttled?: boolean } = {}): Promise<Verification> {
     if (!isWellFormedToken(token)) return { refusal: "malformed" };
-    await this.ensureListening();
+    // listening is the steady state: no await (and microtask) for it then
+    if (!this.listening) await this.ensureListening();
     const hash = hashToken(token);
     const id = hash.toString("hex");
     const now = Date.now();
@@ -102,23 +142,39 @@ export class KeyVerifier {
     this.negative.set(id, now + NEGATIVE_TTL_MS);
   }
 
-  /** The key's permissions in its project, from memory in steady state. */
-  async grantsFor(principal: Principal & { kind: "apiKey" }): Promise<Grants | undefined> {
+  /**
+   * The principal of a verified key (with a role), with its permissions in its project and the
+   * cached facts: one object per key from memory in steady state, none built per request.
+   */
+  async principalFor(key: VerifiedKey): Promise<KeyPrincipal> {
     const now = Date.now();
-    const cached = this.grants.get(principal.keyId);
-    if (cached && this.listening && now - cached.cachedAt < HARD_TTL_MS) return cached.grants;
+    const cached = this.grants.get(key.keyId);
+    // the same verification (a re-verified key is a new object, its principal is rebuilt)
+    if (cached?.key === key && this.listening && now - cached.cachedAt < HARD_TTL_MS) return cached.principal;
     const version = this.version;
+    const principal: KeyPrincipal = {
+      kind: "apiKey",
+      keyId: key.keyId,
+      userId: key.userId,
+      projectId: key.projectId,
+      roleId: key.roleId!,
+      dataLayerId: key.dataLayerId,
+      allowSharedLayers: key.allowSharedLayers,
+      facts: this.facts,
+    };
     const access = await resolveAccess(this.db, principal, principal.projectId);
-    if (!access) return undefined;
+    if (!access) return principal;
     const grants: Grants = { project: access.project, nodes: access.nodes, isMember: access.isMember };
+    principal.grants = grants;
     if (this.listening && this.version === version)
       this.grants.set(principal.keyId, {
-        grants,
+        principal,
+        key,
         projectId: principal.projectId,
         userId: principal.userId,
         cachedAt: now,
       });
-    return grants;
+    return principal;
   }
 
   invalidate(scope: apiKeys.KeyScope) {
@@ -128,7 +184,13 @@ export class KeyVerifier {
       ("projectId" in scope && scope.projectId === k.projectId) ||
       ("userId" in scope && scope.userId === k.userId);
     for (const [id, { key }] of this.cache) if (hit(key)) this.cache.delete(id);
-    for (const [keyId, g] of this.grants) if (hit({ keyId, ...g })) this.grants.delete(keyId);
+    for (const [keyId, g] of this.grants)
+      if (hit({ keyId, projectId: g.projectId, userId: g.userId })) this.grants.delete(keyId);
+    // a node or layer changed (deleted, kind, active, …) announces its project
+    if ("projectId" in scope) {
+      for (const [id, { row }] of this.nodes) if (row.project_id === scope.projectId) this.nodes.delete(id);
+      for (const [id, { row }] of this.layers) if (row.project_id === scope.projectId) this.layers.delete(id);
+    }
   }
 
   /** Cached entries right now (for tests and metrics). */
@@ -159,6 +221,8 @@ export class KeyVerifier {
     this.version++;
     this.cache.clear();
     this.grants.clear();
+    this.nodes.clear();
+    this.layers.clear();
   }
 
   private async listen() {

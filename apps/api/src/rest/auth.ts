@@ -1,6 +1,6 @@
-import type { Principal } from "@keyflow/core";
+import type { apiKeys } from "@keyflow/core";
 import type { UsageOutcome } from "@keyflow/db";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { clientIp, sessionPrincipal } from "../context";
 import type { AppDeps } from "../deps";
@@ -8,6 +8,7 @@ import type { Services } from "../services";
 import type { RestEnv } from "./env";
 
 const INVALID_KEYS_PER_MINUTE = 60;
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 const REFUSALS = {
   malformed: "Malformed API key",
@@ -55,25 +56,14 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
       services.invalidKeyLimiter.take(ip, INVALID_KEYS_PER_MINUTE);
       return junk && throttled ? tooMany() : c.json({ detail: message }, 401);
     };
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const match = BEARER.exec(authorization);
     if (!match) return refuse("Authorization must be 'Bearer <API key>'", true);
+    if (match[1]!.startsWith("kfp_"))
+      return c.json({ detail: "Personal access tokens are accepted only on /trpc" }, 401);
     const verification = await services.verifier.verify(match[1]!, { throttled });
     if ("refusal" in verification && verification.refusal === "throttled") return tooMany();
-    const record = (status: number, key = verification.key) => {
-      if (!key) return;
-      services.usage.record({
-        keyId: key.keyId,
-        at: new Date(),
-        method: c.req.method,
-        route: routePath(c, -1),
-        status,
-        outcome: outcomeOf(status),
-        durationMs: performance.now() - started,
-        price: key.pricePerRequest,
-      });
-    };
     if ("refusal" in verification || verification.key.roleId === null) {
-      record(401);
+      if (verification.key) recordUsage(services, c, verification.key, 401, started);
       const refusal = "refusal" in verification ? verification.refusal : "revoked";
       // a revoked or expired key is a real one: it is told so, never throttled as junk
       return refuse(REFUSALS[refusal], refusal === "malformed" || refusal === "unknown");
@@ -86,23 +76,33 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
       c.header("X-RateLimit-Reset", String(rate.resetAt));
       if (!rate.allowed) {
         c.header("Retry-After", String(rate.retryAfterS));
-        record(429);
+        recordUsage(services, c, key, 429, started);
         return c.json({ detail: `Rate limit of ${rate.limit} requests per minute exceeded` }, 429);
       }
     }
     c.set("key", key);
-    const principal: Principal & { kind: "apiKey" } = {
-      kind: "apiKey",
-      keyId: key.keyId,
-      userId: key.userId,
-      projectId: key.projectId,
-      roleId: key.roleId!,
-      dataLayerId: key.dataLayerId,
-      allowSharedLayers: key.allowSharedLayers,
-    };
-    principal.grants = await services.verifier.grantsFor(principal);
-    c.set("principal", principal);
+    c.set("principal", await services.verifier.principalFor(key));
     await next();
-    record(c.res.status);
+    recordUsage(services, c, key, c.res.status, started);
   };
+}
+
+/** One usage event of a key request (buffered, see UsageRecorder). */
+function recordUsage(
+  services: Services,
+  c: Context<RestEnv>,
+  key: apiKeys.VerifiedKey,
+  status: number,
+  started: number,
+) {
+  services.usage.record({
+    keyId: key.keyId,
+    at: new Date(),
+    method: c.req.method,
+    route: routePath(c, -1),
+    status,
+    outcome: outcomeOf(status),
+    durationMs: performance.now() - started,
+    price: key.pricePerRequest,
+  });
 }

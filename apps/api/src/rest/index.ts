@@ -1,4 +1,5 @@
 import { MAX_PACKAGE_FILE_BYTES } from "@keyflow/schemas";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppDeps } from "../deps";
 import type { Services } from "../services";
@@ -11,6 +12,25 @@ import { dataLayerRoutes } from "./routes/dataLayers";
 import { objectRoutes } from "./routes/objects";
 import { packageRoutes } from "./routes/packages";
 
+/**
+ * Hono's bodyLimit without what it costs every request: it reads `c.req.raw.body`, which makes
+ * @hono/node-server build a full web Request (and AbortController) even for a GET. A request
+ * without Transfer-Encoding has exactly its Content-Length (Node's parser holds it to that), so
+ * the header decides; an HTTP GET or HEAD with neither has no body. Anything else (chunked, or a
+ * web Request handed to `app.request` in tests) is counted as it streams in, by bodyLimit.
+ */
+function limitBody(maxSize: number, onError: (c: Context) => Response): MiddlewareHandler {
+  const streamed = bodyLimit({ maxSize, onError });
+  return (c, next) => {
+    const length = c.req.header("content-length");
+    if (c.req.header("transfer-encoding") === undefined) {
+      if (length !== undefined) return Number(length) > maxSize ? Promise.resolve(onError(c)) : next();
+      if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    }
+    return streamed(c, next);
+  };
+}
+
 /** The public REST data plane at /api (SPEC §5), compatible with the RnDFlow Python client. */
 export function createRestApi(deps: AppDeps, services: Services) {
   // the base path is part of the routes, so the generated document lists /api/… paths
@@ -21,14 +41,13 @@ export function createRestApi(deps: AppDeps, services: Services) {
   // refuse oversized bodies while they stream in, before anything reads them
   api.use(
     "/projects/*",
-    bodyLimit({ maxSize: MAX_JSON_BYTES, onError: (c) => detail(c, 413, "body: must be at most 1 MiB") }),
+    limitBody(MAX_JSON_BYTES, (c) => detail(c, 413, "body: must be at most 1 MiB")),
   );
   api.use(
     "/uploads/*",
-    bodyLimit({
-      maxSize: MAX_PACKAGE_FILE_BYTES,
-      onError: (c) => detail(c, 413, `Files may be at most ${MAX_PACKAGE_FILE_BYTES / 1024 / 1024} MiB`),
-    }),
+    limitBody(MAX_PACKAGE_FILE_BYTES, (c) =>
+      detail(c, 413, `Files may be at most ${MAX_PACKAGE_FILE_BYTES / 1024 / 1024} MiB`),
+    ),
   );
   api.use("*", restAuth(deps, services));
   api.route("/", dataLayerRoutes(deps));

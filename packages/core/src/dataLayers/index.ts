@@ -2,10 +2,11 @@ import type { Db } from "@keyflow/db";
 import { createDataLayerInput, dataLayerIdInput, projectIdInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { type Access, loadAccess } from "../access";
+import { keysChanged } from "../apiKeys/invalidation";
 import { recordAudit } from "../audit";
 import { conflict, forbidden, notFound } from "../errors";
 import { blobsOfPackages, pgBlobStore } from "../packages/blobStore";
-import { type Principal, requireUser } from "../principal";
+import { type DataPlaneFacts, type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 
 export interface LayerRow {
@@ -48,6 +49,21 @@ export function layerRights(
 
 const LAYER_COLUMNS = ["id", "project_id", "name", "kind", "owner_id", "created_at"] as const;
 
+/**
+ * The rows the data-plane checks read (a node, a layer), straight from the database: the API keeps
+ * them next to the key (`Principal.facts`), invalidated with it.
+ */
+export const factsFromDb = (db: Db): DataPlaneFacts => ({
+  node: (nodeId) =>
+    db
+      .selectFrom("nodes")
+      .select(["id", "project_id", "kind", "name"])
+      .where("id", "=", nodeId)
+      .executeTakeFirst(),
+  layer: (dataLayerId) =>
+    db.selectFrom("data_layers").select(LAYER_COLUMNS).where("id", "=", dataLayerId).executeTakeFirst(),
+});
+
 /** The layers of the access's project the caller may read, oldest first. */
 export async function visibleLayers(db: Db, access: Access): Promise<(LayerRow & LayerRights)[]> {
   // few layers per project (one per member or key holder at most): filtering in JS keeps one rule
@@ -72,11 +88,15 @@ export async function requireLayer(
   mode: "read" | "write",
   what = "Data layer",
 ): Promise<LayerRow> {
-  const layer = await db
-    .selectFrom("data_layers")
-    .select(LAYER_COLUMNS)
-    .where("id", "=", dataLayerId)
-    .executeTakeFirst();
+  const p = access.principal;
+  const layer =
+    p.kind === "apiKey" && p.facts
+      ? await p.facts.layer(dataLayerId)
+      : await db
+          .selectFrom("data_layers")
+          .select(LAYER_COLUMNS)
+          .where("id", "=", dataLayerId)
+          .executeTakeFirst();
   const rights = layer ? layerRights(access, layer) : { read: false, write: false };
   if (!layer || !rights.read) throw notFound(what);
   if (mode === "write" && !rights.write) throw forbidden("This data layer is read-only for you");
@@ -228,6 +248,8 @@ export async function deleteDataLayer(db: Db, principal: Principal, input: z.inp
     const blobs = await blobsOfPackages(trx, { dataLayerId });
     await trx.deleteFrom("data_layers").where("id", "=", dataLayerId).execute();
     await pgBlobStore(trx).release(blobs);
+    // API processes cache the layer for their key checks
+    await keysChanged(trx, { projectId: layer.project_id });
     await recordAudit(trx, {
       projectId: layer.project_id,
       actorId: userId,

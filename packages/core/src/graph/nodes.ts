@@ -2,6 +2,7 @@ import type { Database, Db, JobState, NodesTable, Selectable, Transaction } from
 import { createNodeInput, nodeIdInput, setActiveInput, updateNodeInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { type Access, loadAccess, loadNodeAccess } from "../access";
+import { keysChanged } from "../apiKeys/invalidation";
 import { recordAudit } from "../audit";
 import { requireLayer } from "../dataLayers";
 import { badRequest } from "../errors";
@@ -186,6 +187,8 @@ export async function updateNode(
       .where("id", "=", node.id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    // API processes cache the node row (id, kind, name) for their key checks
+    if (kindChange || changes.name !== undefined) await keysChanged(trx, { projectId: row.project_id });
     await recordAudit(trx, {
       projectId: row.project_id,
       actorId,
@@ -210,6 +213,8 @@ export async function deleteNode(db: Db, principal: Principal, input: z.input<ty
     const blobs = await blobsOfPackages(trx, { nodeId });
     await trx.deleteFrom("nodes").where("id", "=", nodeId).execute();
     await pgBlobStore(trx).release(blobs);
+    // API processes cache the node (and node permissions of roles) for their key checks
+    await keysChanged(trx, { projectId: node.project_id });
     await recordAudit(trx, {
       projectId: node.project_id,
       actorId,
@@ -234,6 +239,7 @@ export async function setActive(db: Db, principal: Principal, input: z.input<typ
       .values({ node_id: node.id, data_layer_id: layer.id, active: data.active })
       .onConflict((oc) => oc.columns(["node_id", "data_layer_id"]).doUpdateSet({ active: data.active }))
       .execute();
+    await keysChanged(trx, { projectId: node.project_id });
     await recordAudit(trx, {
       projectId: node.project_id,
       actorId,

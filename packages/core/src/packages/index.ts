@@ -130,16 +130,19 @@ export async function searchPackages(
     .where("node_id", "=", node.id)
     .where("data_layer_id", "=", data.dataLayerId);
   if (data.masterId != null) q = q.where("master_id", "=", data.masterId);
-  const [count, rows] = await Promise.all([
-    q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
-    q
-      .selectAll()
-      .orderBy("id", "desc")
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .execute(),
-  ]);
-  return { total: Number(count.n), items: rows.map(serializePackage) };
+  // one round trip: the window count is the total before LIMIT/OFFSET, on every row of the page
+  const rows = await q
+    .selectAll()
+    .select((eb) => eb.fn.countAll<number>().over().as("total"))
+    .orderBy("id", "desc")
+    .limit(pageSize)
+    .offset((page - 1) * pageSize)
+    .execute();
+  // a page past the end has no row to carry the total: only then is it counted apart
+  const total =
+    rows[0]?.total ??
+    (page === 1 ? 0 : (await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+  return { total: Number(total), items: rows.map(({ total: _, ...row }) => serializePackage(row)) };
 }
 
 /**

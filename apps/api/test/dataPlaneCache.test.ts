@@ -1,0 +1,159 @@
+import { waitFor } from "@keyflow/testing";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { createHarness, type Harness, projectWithKey } from "./harness";
+import { type ApiProcess, startApiProcess } from "./processes";
+import { rest } from "./rest";
+
+// What a key's data-plane checks read (grants, node, layer) is cached next to the key on every API
+// process and dropped through the same LISTEN/NOTIFY path as revocation: a change made anywhere is
+// refused everywhere within 1 s of its commit.
+
+let h: Harness;
+let apis: ApiProcess[] = [];
+
+beforeAll(async () => {
+  h = await createHarness();
+  const env = { databaseUrl: h.database.url, secret: h.config.secret };
+  apis = await Promise.all([startApiProcess(env), startApiProcess(env)]);
+});
+afterAll(async () => {
+  await Promise.all(apis.map((a) => a.stop()));
+  await h.close();
+});
+
+async function service() {
+  const k = await projectWithKey(h);
+  const node = await k.owner.client.graph.createNode.mutate({
+    projectId: k.project.id,
+    name: "results",
+    kind: "data",
+  });
+  const search = async (api: ApiProcess, query = "") => {
+    const res = await fetch(
+      `${api.url}/api/projects/${k.project.id}/nodes/${node.id}/packages/search${query}`,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${k.token}`, "content-type": "application/json" },
+        body: JSON.stringify({}),
+      },
+    );
+    return { status: res.status, body: (await res.json()) as { detail?: string; total?: number } };
+  };
+  return { ...k, node, search };
+}
+
+/** Every API process answers `expected` within 1 s of `committedAt` (the change's commit). */
+async function refusedEverywhere(
+  committedAt: number,
+  probe: (api: ApiProcess) => Promise<{ status: number; body: unknown }>,
+  expected: { status: number; body: unknown },
+) {
+  const seen = await Promise.all(
+    apis.map((api) =>
+      waitFor(
+        "the change to reach the API process",
+        async () => {
+          const r = await probe(api);
+          return r.status === expected.status ? { ms: Date.now() - committedAt, body: r.body } : undefined;
+        },
+        { timeoutMs: Math.max(0, committedAt + 1_000 - Date.now()), intervalMs: 20 },
+      ),
+    ),
+  );
+  for (const s of seen) {
+    expect(s.body).toEqual(expected.body);
+    expect(s.ms).toBeLessThanOrEqual(1_000);
+  }
+  return seen.map((s) => s.ms);
+}
+
+test("a deleted node is not found on every API process within 1 s", async () => {
+  const s = await service();
+  // warm both processes' caches (key, grants, node, layer)
+  for (const api of apis) for (let i = 0; i < 3; i++) expect((await s.search(api)).status).toBe(200);
+  await s.owner.client.graph.deleteNode.mutate({ nodeId: s.node.id });
+  const ms = await refusedEverywhere(Date.now(), (api) => s.search(api), {
+    status: 404,
+    body: { detail: "Node not found" },
+  });
+  console.log(`node deletion seen by the two API processes after ${ms.join(" ms and ")} ms`);
+});
+
+test("a deleted data layer is not found on every API process within 1 s", async () => {
+  const s = await service();
+  await s.owner.client.apiKeys.updateTemplate.mutate({ templateId: s.template.id, allowSharedLayers: true });
+  const layer = await s.owner.client.dataLayers.create.mutate({
+    projectId: s.project.id,
+    name: "Scratch",
+    kind: "shared",
+  });
+  const inLayer = `?data_layer_id=${layer.id}`;
+  for (const api of apis)
+    await waitFor("the key to use shared layers", async () => (await s.search(api, inLayer)).status === 200, {
+      timeoutMs: 2_000,
+    });
+  await s.owner.client.dataLayers.delete.mutate({ dataLayerId: layer.id });
+  const ms = await refusedEverywhere(Date.now(), (api) => s.search(api, inLayer), {
+    status: 404,
+    body: { detail: "Data layer not found" },
+  });
+  console.log(`layer deletion seen by the two API processes after ${ms.join(" ms and ")} ms`);
+});
+
+test("a role losing a permission is refused on every API process within 1 s", async () => {
+  const s = await service();
+  for (const api of apis) for (let i = 0; i < 3; i++) expect((await s.search(api)).status).toBe(200);
+  await s.owner.client.roles.update.mutate({
+    roleId: s.role.id,
+    permissions: { project: ["project_view"], nodes: {} },
+  });
+  const ms = await refusedEverywhere(Date.now(), (api) => s.search(api), {
+    status: 403,
+    body: { detail: "Missing permission package_view in this project" },
+  });
+  console.log(`role change seen by the two API processes after ${ms.join(" ms and ")} ms`);
+});
+
+test("in steady state a key's read takes no database round trip and its search one", async () => {
+  const k = await projectWithKey(h, { templateName: "Steady" });
+  const node = await k.owner.client.graph.createNode.mutate({
+    projectId: k.project.id,
+    name: "n",
+    kind: "data",
+  });
+  const api = rest(h, { bearer: k.token });
+  const last = `/api/projects/${k.project.id}/data_layers/last`;
+  const search = `/api/projects/${k.project.id}/nodes/${node.id}/packages`;
+  for (let i = 0; i < 3; i++) {
+    expect((await api.post(search, { label: `p${i}` })).status).toBe(200);
+    expect((await api.get(last)).status).toBe(200);
+  }
+  const all = await api.post(`${search}/search`, {});
+  expect(all.body.total).toBe(3);
+  // a page past the end still tells the total
+  const past = await api.post(`${search}/search?page=3&page_size=2`, {});
+  expect(past.body).toEqual({ total: 3, items: [] });
+  const lineage = await api.post(`${search}/search`, { master_id: all.body.items[1].master_id });
+  expect(lineage.body).toEqual({ total: 1, items: [all.body.items[1]] });
+
+  let acquired = 0;
+  const count = () => acquired++;
+  h.pool.on("acquire", count);
+  try {
+    await h.app.services.usage.flush();
+    acquired = 0;
+    for (let i = 0; i < 20; i++) expect((await api.get(last)).status).toBe(200);
+    // the usage buffer's flush (every 500 ms) may take one connection meanwhile
+    expect(acquired).toBeLessThanOrEqual(1);
+    await h.app.services.usage.flush();
+    acquired = 0;
+    for (let i = 0; i < 20; i++)
+      expect((await api.post(`${search}/search`, { master_id: all.body.items[0].master_id })).status).toBe(
+        200,
+      );
+    expect(acquired).toBeGreaterThanOrEqual(20);
+    expect(acquired).toBeLessThanOrEqual(21);
+  } finally {
+    h.pool.off("acquire", count);
+  }
+});
