@@ -6,7 +6,7 @@ import { MAX_NODE_FILE_BYTES } from "@keyflow/schemas";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { clientIp, sessionPrincipal } from "./context";
+import { clientIp, trpcCaller } from "./context";
 import { requireSameOrigin } from "./csrf";
 import type { AppDeps } from "./deps";
 import { logger } from "./logger";
@@ -57,17 +57,13 @@ export function createApp(deps: AppDeps) {
       router: appRouter,
       endpoint: "/trpc",
       createContext: async (opts, c) => {
-        const bearer = Boolean(c.req.header("authorization"));
-        const who = bearer
-          ? { principal: { kind: "anonymous" as const }, user: null, session: null }
-          : await sessionPrincipal(deps, c, opts.resHeaders);
+        const who = await trpcCaller(deps, c, opts.resHeaders);
         return {
           ...who,
           db: deps.db,
           auth: deps.auth,
           config: deps.config,
           keyring: services.keyring,
-          bearer,
           ip: clientIp(c),
           resHeaders: opts.resHeaders,
         };

@@ -1,4 +1,5 @@
-import { anonymous, type Principal, userPrincipal } from "@keyflow/core";
+import { accessTokens, anonymous, CoreError, type Principal, userPrincipal } from "@keyflow/core";
+import { ACCESS_TOKEN_PREFIX } from "@keyflow/schemas";
 import { TRPCError } from "@trpc/server";
 import type { Context as HonoContext } from "hono";
 import type { AppDeps } from "./deps";
@@ -32,4 +33,46 @@ export async function sessionPrincipal(deps: AppDeps, c: HonoContext, resHeaders
     user: { id: user.id, email: user.email, name: user.name },
     session,
   };
+}
+
+/**
+ * Who calls /trpc: a Bearer personal access token (`kfp_…`, SPEC §14; the cookie is then ignored),
+ * else the session cookie. Any other Bearer credential (a data-plane `kf_` key, junk) and a bad
+ * personal token leave the caller anonymous with `bearerRefusal` set: every procedure refuses it.
+ */
+export async function trpcCaller(deps: AppDeps, c: HonoContext, resHeaders: Headers) {
+  const authorization = c.req.header("authorization");
+  if (authorization === undefined)
+    return {
+      ...(await sessionPrincipal(deps, c, resHeaders)),
+      bearer: false,
+      accessTokenId: null,
+      bearerRefusal: null,
+    };
+  const refused = (bearerRefusal: string) => ({
+    principal: anonymous as Principal,
+    user: null,
+    session: null,
+    bearer: true,
+    accessTokenId: null,
+    bearerRefusal,
+  });
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  if (!token?.startsWith(ACCESS_TOKEN_PREFIX)) return refused("API keys are accepted only on /api");
+  try {
+    const { tokenId, user } = await accessTokens.verifyAccessToken(deps.db, token);
+    return {
+      principal: userPrincipal(user.id),
+      user,
+      session: null,
+      bearer: true,
+      accessTokenId: tokenId,
+      bearerRefusal: null,
+    };
+  } catch (err) {
+    if (err instanceof CoreError) return refused(err.message);
+    if (!isDatabaseUnavailable(err)) throw err;
+    logOutage({ err, path: c.req.path }, "access token lookup failed: database unavailable");
+    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: UNAVAILABLE_MESSAGE, cause: err });
+  }
 }

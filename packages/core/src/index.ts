@@ -1,4 +1,5 @@
 export { Access, loadAccess, loadNodeAccess, loadNodeInProject, resolveAccess } from "./access";
+export * as accessTokens from "./accessTokens";
 export * as apiKeys from "./apiKeys";
 export * as audit from "./audit";
 export * as auth from "./auth";

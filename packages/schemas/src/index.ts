@@ -1,3 +1,4 @@
+export * from "./accessTokens";
 export * from "./apiKeys";
 export * from "./audit";
 export * from "./auth";

@@ -17,8 +17,12 @@ export interface Context {
   principal: Principal;
   user: { id: number; email: string; name: string } | null;
   session: Session | null;
-  /** An Authorization header was sent: API keys are refused on tRPC (SPEC §2). */
+  /** An Authorization header was sent (the cookie is then ignored). */
   bearer: boolean;
+  /** The personal access token (`kfp_`, SPEC §14) this call authenticated with, if any. */
+  accessTokenId: number | null;
+  /** Why the Bearer credential is refused: API keys are accepted only on /api (SPEC §2), bad tokens. */
+  bearerRefusal: string | null;
   ip: string;
   resHeaders: Headers;
 }
@@ -107,21 +111,32 @@ const mapDatabaseOutage = t.middleware(async ({ next, path }) => {
 });
 
 const refuseApiKeys = t.middleware(({ ctx, next }) => {
-  if (ctx.bearer)
-    throw new TRPCError({ code: "UNAUTHORIZED", message: "API keys are accepted only on /api" });
+  if (ctx.bearerRefusal !== null) throw new TRPCError({ code: "UNAUTHORIZED", message: ctx.bearerRefusal });
   return next();
 });
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Anyone, signed in or not; core decides what a signed-out visitor may see. */
 export const publicProcedure = t.procedure.use(mapDatabaseOutage).use(mapCoreErrors).use(refuseApiKeys);
 
-/** Signed-in users only. */
+/** Signed-in users only: by session, or by a personal access token acting as its user. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.user || !ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in required" });
-  return next({ ctx: { ...ctx, user: ctx.user, session: ctx.session } });
+  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in required" });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/** A signed-in session only: managing access tokens, passwords and sessions (SPEC §14). */
+export const sessionProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.accessTokenId !== null)
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "Personal access tokens cannot do this: sign in to the web app",
+    });
+  if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in required" });
+  return next({ ctx: { ...ctx, session: ctx.session } });
 });
 
 /** Signed-in calls that reveal a token or secret: their answers must never be cached (SPEC §11). */

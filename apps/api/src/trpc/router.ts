@@ -1,4 +1,5 @@
-import { router } from "./init";
+import { mergeRouters, router } from "./init";
+import { accessTokensRouter } from "./routers/accessTokens";
 import { apiKeysRouter } from "./routers/apiKeys";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
@@ -14,7 +15,7 @@ import { secretsRouter } from "./routers/secrets";
 import { usageRouter } from "./routers/usage";
 
 export const appRouter = router({
-  auth: authRouter,
+  auth: mergeRouters(authRouter, accessTokensRouter),
   projects: projectsRouter,
   roles: rolesRouter,
   members: membersRouter,

@@ -1,6 +1,6 @@
 import { auth } from "@keyflow/core";
 import { changePasswordInput, signInInput, signUpInput } from "@keyflow/schemas";
-import { authedProcedure, publicProcedure, router } from "../init";
+import { publicProcedure, router, sessionProcedure } from "../init";
 
 export const authRouter = router({
   signUp: publicProcedure.input(signUpInput).mutation(async ({ ctx, input }) => {
@@ -17,20 +17,20 @@ export const authRouter = router({
     return user;
   }),
 
-  signOut: authedProcedure.mutation(async ({ ctx }) => {
+  signOut: sessionProcedure.mutation(async ({ ctx }) => {
     await ctx.auth.invalidateSession(ctx.session.id);
     ctx.resHeaders.append("Set-Cookie", ctx.auth.createBlankSessionCookie().serialize());
     return { ok: true };
   }),
 
   /** Ends every session of the user, this one included. */
-  signOutEverywhere: authedProcedure.mutation(async ({ ctx }) => {
+  signOutEverywhere: sessionProcedure.mutation(async ({ ctx }) => {
     await ctx.auth.invalidateUserSessions(ctx.user.id);
     ctx.resHeaders.append("Set-Cookie", ctx.auth.createBlankSessionCookie().serialize());
     return { ok: true };
   }),
 
-  changePassword: authedProcedure.input(changePasswordInput).mutation(async ({ ctx, input }) => {
+  changePassword: sessionProcedure.input(changePasswordInput).mutation(async ({ ctx, input }) => {
     await auth.changePassword(ctx.db, ctx.user.id, input);
     // every other session ends; this one is replaced by a fresh session
     await ctx.auth.invalidateUserSessions(ctx.user.id);

@@ -10,6 +10,7 @@ import { createAction } from "../../lib/action";
 import { me, setMe } from "../../lib/session";
 import { usePageTitle } from "../../lib/title";
 import { trpc } from "../../lib/trpc";
+import { AccessTokens } from "./AccessTokens";
 
 /** Change the password (current + new + repeat); the server ends every other session. */
 function ChangePassword() {
@@ -106,6 +107,7 @@ export default function Account() {
         }
       />
       <ChangePassword />
+      <AccessTokens />
       <section class="card narrow" aria-labelledby="sessions-title">
         <h2 id="sessions-title" class="card-title">
           Sessions

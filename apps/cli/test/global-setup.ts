@@ -1,0 +1,1 @@
+export { setupTestDatabaseServer as default } from "@keyflow/db/testing";
