@@ -4,6 +4,7 @@ import { createMemo, createSignal, Show } from "solid-js";
 import jsTemplate from "../../../../docs/examples/use_key.js?raw";
 import pythonTemplate from "../../../../docs/examples/use_key.py?raw";
 import rndflowTemplate from "../../../../docs/examples/use_key_rndflow.py?raw";
+import { createCopy } from "../lib/clipboard";
 import { ErrorBox } from "./ErrorBox";
 import { TextField } from "./Field";
 import { Icon } from "./Icon";
@@ -69,15 +70,7 @@ export function nodeCodeSnippets(input: SnippetInput): Snippet[] {
 }
 
 function CodeBlock(props: { snippet: Snippet }) {
-  const [copied, setCopied] = createSignal<"yes" | "failed" | null>(null);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(props.snippet.code);
-      setCopied("yes");
-    } catch {
-      setCopied("failed");
-    }
-  };
+  const { copy, copied } = createCopy(() => props.snippet.code);
   return (
     <div class="node-code-block">
       <div class="row between node-code-meta">

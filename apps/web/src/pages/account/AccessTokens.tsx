@@ -1,13 +1,15 @@
 import { MAX_ACCESS_TOKEN_NAME } from "@keyflow/schemas";
-import { createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createResource, createSignal, For, onMount, Show } from "solid-js";
 import { Button } from "../../components/Button";
 import { ConfirmButton } from "../../components/ConfirmButton";
+import { CopyStatus } from "../../components/CopyStatus";
 import { ErrorBox } from "../../components/ErrorBox";
 import { SelectField, TextField } from "../../components/Field";
 import { Icon } from "../../components/Icon";
 import { Loading } from "../../components/Loading";
 import { When } from "../../components/When";
 import { createAction } from "../../lib/action";
+import { createCopy } from "../../lib/clipboard";
 import { errorMessage, type RouterOutputs, trpc } from "../../lib/trpc";
 
 type AccessToken = RouterOutputs["auth"]["listAccessTokens"][number];
@@ -21,22 +23,10 @@ const EXPIRY_OPTIONS = [
 
 /** The new token, shown this once, with copy; the server keeps only its hash. */
 function NewToken(props: { name: string; token: string; onDone: () => void }) {
-  const [copied, setCopied] = createSignal<"yes" | "failed" | null>(null);
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const clip = createCopy(() => props.token);
   let copyButton: HTMLButtonElement | undefined;
   // the form that had focus is gone: the next thing to do is copying
   onMount(() => copyButton?.focus());
-  onCleanup(() => clearTimeout(timer));
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(props.token);
-      setCopied("yes");
-    } catch {
-      setCopied("failed");
-    }
-    clearTimeout(timer);
-    timer = setTimeout(() => setCopied(null), 2500);
-  };
   return (
     <section class="stack" aria-label="New access token">
       <div class="success-box">Token “{props.name}” created. Copy it now: it is shown only this once.</div>
@@ -44,22 +34,13 @@ function NewToken(props: { name: string; token: string; onDone: () => void }) {
         {props.token}
       </code>
       <div class="row">
-        <Button size="sm" onClick={copy} ref={(el: HTMLButtonElement) => (copyButton = el)}>
+        <Button size="sm" onClick={clip.copy} ref={(el: HTMLButtonElement) => (copyButton = el)}>
           <Icon name="copy" size={15} /> Copy to clipboard
         </Button>
         <Button size="sm" variant="ghost" onClick={() => props.onDone()}>
           Done
         </Button>
-        <Show when={copied() === "yes"}>
-          <span class="saved-note" role="status">
-            <Icon name="check" size={16} /> Copied
-          </span>
-        </Show>
-        <Show when={copied() === "failed"}>
-          <span class="small text-danger" role="status">
-            The browser refused the clipboard: select the token and copy it by hand.
-          </span>
-        </Show>
+        <CopyStatus state={clip.copied()} what="token" />
       </div>
     </section>
   );

@@ -1,6 +1,8 @@
-import { createSignal, onCleanup, Show } from "solid-js";
+import { createSignal } from "solid-js";
+import { CopyStatus } from "../../../components/CopyStatus";
 import { Icon } from "../../../components/Icon";
 import { type TabDef, Tabs } from "../../../components/Tabs";
+import { createCopy } from "../../../lib/clipboard";
 import { useProject } from "../context";
 import { NodeDescription } from "./NodeDescription";
 import { NodeFiles } from "./NodeFiles";
@@ -22,36 +24,21 @@ export interface NodePanelProps {
 
 /** The node's id, which templates ("insert node ID") and node code need, with a copy button. */
 function NodeId(props: { id: number }) {
-  const [copied, setCopied] = createSignal<"yes" | "failed" | null>(null);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  onCleanup(() => clearTimeout(timer));
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(String(props.id));
-      setCopied("yes");
-    } catch {
-      setCopied("failed");
-    }
-    clearTimeout(timer);
-    timer = setTimeout(() => setCopied(null), 2500);
-  };
+  const clip = createCopy(() => String(props.id));
   return (
     <div class="node-id">
       <span class="muted small">Node id</span>
       <code data-testid="node-id">{props.id}</code>
-      <button type="button" class="icon-btn" aria-label="Copy node id" title="Copy node id" onClick={copy}>
+      <button
+        type="button"
+        class="icon-btn"
+        aria-label="Copy node id"
+        title="Copy node id"
+        onClick={clip.copy}
+      >
         <Icon name="copy" size={14} />
       </button>
-      <Show when={copied() === "yes"}>
-        <span class="saved-note" role="status">
-          <Icon name="check" size={14} /> Copied
-        </span>
-      </Show>
-      <Show when={copied() === "failed"}>
-        <span class="small text-danger" role="status">
-          The browser refused the clipboard: select the id and copy it by hand.
-        </span>
-      </Show>
+      <CopyStatus state={clip.copied()} what="id" iconSize={14} />
     </div>
   );
 }
