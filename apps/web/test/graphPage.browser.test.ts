@@ -39,10 +39,19 @@ const nodeButton = (page: Page, kindAndName: string) =>
 
 /** The node's box, once it is wholly inside the visible canvas. */
 async function nodeInView(page: Page, node: Locator, what: string): Promise<Box> {
-  return waitFor(`${what} inside the visible canvas`, async () => {
-    const box = await node.locator(".node-box").boundingBox();
-    return box && inside(box, await visibleCanvas(page)) ? box : null;
-  });
+  // settled: the same place on two probes in a row (a wheel scroll or the canvas following the
+  // selection may still be moving it, and a click would then land beside it)
+  let last: Box | null = null;
+  return waitFor(
+    `${what} inside the visible canvas, settled`,
+    async () => {
+      const box = await node.locator(".node-box").boundingBox();
+      const settled = box && last && box.x === last.x && box.y === last.y;
+      last = box;
+      return box && settled && inside(box, await visibleCanvas(page)) ? box : null;
+    },
+    { intervalMs: 60 },
+  );
 }
 
 /** Scrolls the canvas the way a person does (the mouse wheel over it) until the node is in view. */
