@@ -14,6 +14,7 @@ const ARCHIVE = "Archive API";
 const HISTORY = "History API";
 const MESSAGE = "For my farm's irrigation planner.";
 const REASON = "The archive is for research partners only.";
+const SUSPEND_REASON = "Unpaid invoice for November";
 
 /** Every kind of e-mail with the label of its link (typed: a new kind must be added here). */
 const LINK_LABELS: Record<mail.EmailTemplateName, string> = {
@@ -24,6 +25,8 @@ const LINK_LABELS: Record<mail.EmailTemplateName, string> = {
   key_request_cancelled: "Open the project",
   key_request_withdrawn: "Review requests",
   key_revoked: "Open the project",
+  key_suspended: "Open the About page",
+  key_resumed: "Open the About page",
 };
 
 describe("every e-mail's link opens the page it promises", () => {
@@ -97,6 +100,37 @@ describe("every e-mail's link opens the page it promises", () => {
         check: async (tab) => {
           await tile(tab, FORECAST).getByText("Confirmed").waitFor();
           await tile(tab, FORECAST).getByRole("button", { name: "Reveal token" }).waitFor();
+        },
+      },
+    );
+
+    // ---- key_suspended → the About page with the suspended key and the reason; key_resumed → confirmed
+    const [held] = (await grace.api.apiKeys.mine.query()).filter((k) => k.templateName === FORECAST);
+    await olga.api.apiKeys.suspend.mutate({ keyId: held!.id, reason: SUSPEND_REASON });
+    await follow(
+      "key_suspended",
+      toRequester,
+      new RegExp(`Your API key for ${FORECAST} in ${SERVICE} was suspended`),
+      {
+        path: about,
+        heading: SERVICE,
+        check: async (tab) => {
+          await tile(tab, FORECAST).getByText("Suspended", { exact: true }).waitFor();
+          await tile(tab, FORECAST).getByText(SUSPEND_REASON).waitFor();
+        },
+      },
+    );
+    await olga.api.apiKeys.resume.mutate({ keyId: held!.id });
+    await follow(
+      "key_resumed",
+      toRequester,
+      new RegExp(`Your API key for ${FORECAST} in ${SERVICE} works again`),
+      {
+        path: about,
+        heading: SERVICE,
+        check: async (tab) => {
+          await tile(tab, FORECAST).getByText("Confirmed", { exact: true }).waitFor();
+          expect(await tile(tab, FORECAST).getByText(SUSPEND_REASON).count()).toBe(0);
         },
       },
     );

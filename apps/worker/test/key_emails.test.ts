@@ -174,3 +174,42 @@ test("withdrawal → one e-mail per manager naming the requester, linking to the
   // the requester is not e-mailed about their own withdrawal
   expect(receiver.to(requester.email)).toHaveLength(0);
 });
+
+test("suspend → the holder's e-mail with the reason (escaped); resume → 'works again'; links to About", async () => {
+  const { owner, project, template } = await setupProject("Pausing project");
+  const holder = await signUp("Hana");
+  const request = await apiKeys.requestKey(t.db, holder.as, { templateId: template.id });
+  const { keyId } = await apiKeys.approveRequest(t.db, owner.as, { requestId: request.id }, keyring);
+  await bySubject("Your API key for Forecast API in Pausing project is ready", 1);
+
+  const reason = "Invoice <b>#42</b> & more unpaid";
+  await apiKeys.suspendKey(t.db, owner.as, { keyId, reason });
+  const [suspended] = await bySubject("Your API key for Forecast API in Pausing project was suspended", 1);
+  expect(suspended?.envelopeTo).toEqual([holder.email]);
+  const about = `${APP_URL}/projects/${project.id}`;
+  const text = suspended?.mail.text ?? "";
+  expect(text).toContain('The owner of "Pausing project" suspended your API key "Forecast API".');
+  expect(text).toContain(`Reason:\n${reason}`);
+  expect(text).toContain(`${about}\n`);
+  const html = String(suspended?.mail.html);
+  expect(html).toContain("Invoice &#60;b&#62;#42&#60;/b&#62; &#38; more unpaid");
+  expect(html).not.toContain("<b>#42");
+  expect(html).toContain(`href="${about}"`);
+  expect(html.match(/<a /g)).toHaveLength(1);
+
+  await apiKeys.resumeKey(t.db, owner.as, { keyId });
+  const [resumed] = await bySubject("Your API key for Forecast API in Pausing project works again", 1);
+  expect(resumed?.envelopeTo).toEqual([holder.email]);
+  expect(resumed?.mail.text).toContain(
+    'resumed your API key "Forecast API". It works again with the same token',
+  );
+  expect(String(resumed?.mail.html)).toContain(`href="${about}"`);
+  const { token } = await apiKeys.revealKey(t.db, holder.as, { keyId }, keyring);
+  for (const m of [suspended!, resumed!]) expectNoToken(m, token);
+  // one message each, to the holder only
+  expect(receiver.to(holder.email).map((m) => m.mail.subject)).toEqual([
+    "Your API key for Forecast API in Pausing project is ready",
+    "Your API key for Forecast API in Pausing project was suspended",
+    "Your API key for Forecast API in Pausing project works again",
+  ]);
+});

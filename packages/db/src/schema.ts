@@ -224,6 +224,9 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
   revoked_by: number | null;
   revoke_reason: string | null;
+  suspended_at: Timestamp | null;
+  suspended_by: number | null;
+  suspend_reason: string | null;
 }
 
 export type UsageOutcome = "ok" | "client_error" | "server_error" | "rate_limited" | "denied";
@@ -310,6 +313,18 @@ export interface EmailDeliveriesTable {
   sent_at: Timestamp | null;
 }
 
+export interface AccessTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: Buffer;
+  token_start: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   user_sessions: UserSessionsTable;
@@ -334,6 +349,7 @@ export interface Database {
   api_key_template_fields: ApiKeyTemplateFieldsTable;
   key_requests: KeyRequestsTable;
   api_keys: ApiKeysTable;
+  access_tokens: AccessTokensTable;
   usage_events: UsageEventsTable;
   usage_hourly: UsageHourlyTable;
   secrets: SecretsTable;

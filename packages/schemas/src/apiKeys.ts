@@ -12,7 +12,9 @@ export const RESERVED_FIELD_NAME = "token";
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 export const MAX_KEY_TTL_DAYS = 36_500;
 export const REQUEST_STATUSES = ["pending", "approved", "rejected", "withdrawn", "cancelled"] as const;
-export const KEY_STATES = ["active", "revoked", "expired"] as const;
+export const KEY_STATES = ["active", "suspended", "revoked", "expired"] as const;
+/** A suspension's reason is shown to the holder in every refused call, the e-mail and the tiles. */
+export const MAX_SUSPEND_REASON = 200;
 
 export const templateName = name(MAX_TEMPLATE_NAME);
 const RESERVED_MESSAGE = `is reserved for the key's token (imported as <prefix>_${RESERVED_FIELD_NAME})`;
@@ -86,3 +88,4 @@ export const listRequestsInput = z.object({
     .optional(),
 });
 export const keyIdInput = z.object({ keyId: id });
+export const suspendKeyInput = z.object({ keyId: id, reason: name(MAX_SUSPEND_REASON) });

@@ -35,7 +35,17 @@ export const AUDIT_ACTION_GROUPS = {
     "template.field_update",
     "template.field_remove",
   ],
-  keys: ["key.request", "key.withdraw", "key.approve", "key.reject", "key.issue", "key.reveal", "key.revoke"],
+  keys: [
+    "key.request",
+    "key.withdraw",
+    "key.approve",
+    "key.reject",
+    "key.issue",
+    "key.reveal",
+    "key.revoke",
+    "key.suspend",
+    "key.resume",
+  ],
   secrets: [
     "secret.create",
     "secret.update",

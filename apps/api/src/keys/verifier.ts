@@ -19,7 +19,7 @@ type NodeFact = NonNullable<Awaited<ReturnType<DataPlaneFacts["node"]>>>;
 type LayerFact = NonNullable<Awaited<ReturnType<DataPlaneFacts["layer"]>>>;
 export type Verification =
   | { key: VerifiedKey }
-  | { refusal: "malformed" | "unknown" | "revoked" | "expired"; key?: VerifiedKey }
+  | { refusal: "malformed" | "unknown" | "revoked" | "expired" | "suspended"; key?: VerifiedKey }
   /** the caller's address is over its junk-token limit and the token is no known key: not looked up */
   | { refusal: "throttled"; key?: undefined };
 

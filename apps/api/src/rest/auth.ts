@@ -15,6 +15,7 @@ const REFUSALS = {
   unknown: "Unknown API key",
   revoked: "API key revoked",
   expired: "API key expired",
+  suspended: "API key suspended",
 } as const;
 
 export function outcomeOf(status: number): UsageOutcome {
@@ -63,8 +64,13 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
     const verification = await services.verifier.verify(match[1]!, { throttled });
     if ("refusal" in verification && verification.refusal === "throttled") return tooMany();
     if ("refusal" in verification || verification.key.roleId === null) {
-      if (verification.key) recordUsage(services, c, verification.key, 401, started);
       const refusal = "refusal" in verification ? verification.refusal : "revoked";
+      // a suspended key is known and paused, not unauthenticated: 403 with the owner's reason
+      if (refusal === "suspended" && verification.key) {
+        recordUsage(services, c, verification.key, 403, started);
+        return c.json({ detail: `API key suspended: ${verification.key.suspendReason ?? ""}` }, 403);
+      }
+      if (verification.key) recordUsage(services, c, verification.key, 401, started);
       // a revoked or expired key is a real one: it is told so, never throttled as junk
       return refuse(REFUSALS[refusal], refusal === "malformed" || refusal === "unknown");
     }

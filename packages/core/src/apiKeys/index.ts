@@ -12,7 +12,16 @@ export {
   revokeKeys,
   type VerifiedKey,
 } from "./keys";
+export {
+  type Actor,
+  assertKeyTransition,
+  canTransitionKey,
+  KEY_TRANSITIONS,
+  keyTransitionMessage,
+  REQUEST_TRANSITIONS,
+} from "./lifecycle";
 export { approveRequest, listRequests, rejectRequest, requestKey, withdrawRequest } from "./requests";
+export { resumeKey, suspendKey } from "./suspend";
 export { assertTemplateRoles, templatesUsingRole } from "./templateRule";
 export {
   createTemplate,

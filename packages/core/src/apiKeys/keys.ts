@@ -10,17 +10,9 @@ import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 import { keysChanged } from "./invalidation";
 import { tokenAad } from "./issue";
+import { assertKeyTransition, KEY_TRANSITIONS, type KeyState, keyState } from "./lifecycle";
 
-export type KeyState = "active" | "revoked" | "expired";
-
-export function keyState(
-  k: { revoked_at: Date | null; expires_at: Date | null },
-  now = new Date(),
-): KeyState {
-  if (k.revoked_at) return "revoked";
-  if (k.expires_at && k.expires_at <= now) return "expired";
-  return "active";
-}
+export { type KeyState, keyState };
 
 /** Keys (`k`) with their template (`t`) and project (`p`): what every key query needs. */
 const keysWithTemplate = (db: Db) =>
@@ -43,6 +35,8 @@ export async function myKeys(db: Db, principal: Principal) {
       "k.created_at",
       "k.expires_at",
       "k.revoked_at",
+      "k.suspended_at",
+      "k.suspend_reason",
       "k.data_layer_id",
     ])
     .where("k.user_id", "=", userId)
@@ -69,6 +63,7 @@ export async function myKeys(db: Db, principal: Principal) {
     tokenStart: k.token_start,
     dataLayerId: k.data_layer_id,
     state: keyState(k),
+    suspendReason: keyState(k) === "suspended" ? k.suspend_reason : null,
     createdAt: k.created_at,
     expiresAt: k.expires_at,
     fields: fields
@@ -99,8 +94,10 @@ export async function revealKey(
   const { keyId } = parse(keyIdInput, input);
   const userId = requireUser(principal);
   const key = await ownKey(db, userId, keyId);
-  if (keyState(key) !== "active")
-    throw conflict(`This key is ${keyState(key)}; its token can no longer be used`);
+  // a suspended key's token works again on resume: its holder may still copy it
+  const state = keyState(key);
+  if (state !== "active" && state !== "suspended")
+    throw conflict(`This key is ${state}; its token can no longer be used`);
   await recordAudit(db, {
     projectId: key.project_id,
     actorId: userId,
@@ -120,6 +117,8 @@ export async function revokeKey(db: Db, principal: Principal, input: z.input<typ
       "k.user_id",
       "k.project_id",
       "k.revoked_at",
+      "k.expires_at",
+      "k.suspended_at",
       "t.name as template_name",
       "p.name as project_name",
     ])
@@ -128,7 +127,7 @@ export async function revokeKey(db: Db, principal: Principal, input: z.input<typ
   if (!key) throw notFound("API key");
   const isHolder = key.user_id === userId;
   if (!isHolder) (await loadAccess(db, principal, key.project_id, "API key")).require("project_manage");
-  if (key.revoked_at) throw conflict("This key is already revoked");
+  assertKeyTransition("revoke", keyState(key), [isHolder ? "holder" : "manager"]);
   await db.transaction().execute(async (trx) => {
     const revoked = await revokeKeys(trx, userId, isHolder ? "revoked by holder" : "revoked by owner", {
       keyIds: [key.id],
@@ -137,7 +136,7 @@ export async function revokeKey(db: Db, principal: Principal, input: z.input<typ
     await recordAudit(trx, {
       projectId: key.project_id,
       actorId: userId,
-      action: "key.revoke",
+      action: KEY_TRANSITIONS.revoke.audit,
       target: key.template_name,
       details: { keyId: key.id, byHolder: isHolder },
     });
@@ -195,7 +194,9 @@ export interface VerifiedKey {
   pricePerRequest: string;
   expiresAt: Date | null;
   /** null while usable; otherwise why not */
-  refusal: null | "revoked" | "expired";
+  refusal: null | "revoked" | "expired" | "suspended";
+  /** the manager's reason, while suspended (told to every refused call) */
+  suspendReason: string | null;
 }
 
 export async function findKeyByHash(db: Db, tokenHash: Buffer): Promise<VerifiedKey | null> {
@@ -207,6 +208,8 @@ export async function findKeyByHash(db: Db, tokenHash: Buffer): Promise<Verified
       "k.data_layer_id",
       "k.expires_at",
       "k.revoked_at",
+      "k.suspended_at",
+      "k.suspend_reason",
       "t.role_id",
       "t.allow_shared_layers",
       "t.rate_limit_per_minute",
@@ -228,15 +231,17 @@ export async function findKeyByHash(db: Db, tokenHash: Buffer): Promise<Verified
     pricePerRequest: row.price_per_request,
     expiresAt: row.expires_at,
     refusal: state === "active" ? null : state,
+    suspendReason: state === "suspended" ? (row.suspend_reason ?? "") : null,
   };
 }
 
-/** Whether a key can still be used (not revoked or expired, template and project alive). */
+/** Whether a key can be used now (not suspended, revoked or expired; template and project alive). */
 export async function keyIsUsable(db: Db, keyId: number): Promise<boolean> {
   const key = await keysWithTemplate(db)
     .select([
       "k.revoked_at",
       "k.expires_at",
+      "k.suspended_at",
       "t.deleted_at as template_deleted",
       "p.deleted_at as project_deleted",
     ])

@@ -9,6 +9,7 @@ import { enqueueEmail, enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 import { issueKey } from "./issue";
+import { REQUEST_TRANSITIONS, requestFrom } from "./lifecycle";
 
 const DAILY_REQUESTS_PER_PROJECT = 10;
 /** After a rejection the same user may ask for the same template again after this long (SPEC §11). */
@@ -44,12 +45,14 @@ function inWords(seconds: number): string {
 async function assertMayRequest(db: Db, userId: number, projectId: number, templateId: number) {
   const active = await db
     .selectFrom("api_keys")
-    .select("id")
+    .select(["id", "suspended_at"])
     .where("user_id", "=", userId)
     .where("template_id", "=", templateId)
     .where("revoked_at", "is", null)
     .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", new Date())]))
     .executeTakeFirst();
+  if (active?.suspended_at)
+    throw conflict("Your key from this template is suspended; the project's owner can resume it");
   if (active) throw conflict("You already hold an active key from this template");
 
   const rejected = await db
@@ -219,9 +222,9 @@ export async function withdrawRequest(db: Db, principal: Principal, input: z.inp
   return db.transaction().execute(async (trx) => {
     const r = await trx
       .updateTable("key_requests")
-      .set({ status: "withdrawn", decided_by: userId, decided_at: new Date() })
+      .set({ status: REQUEST_TRANSITIONS.withdraw.to, decided_by: userId, decided_at: new Date() })
       .where("id", "=", requestId)
-      .where("status", "=", "pending")
+      .where("status", "in", requestFrom("withdraw"))
       .returning(["id", "decided_at"])
       .executeTakeFirst();
     if (!r) throw await alreadyDecided(trx, requestId);
@@ -242,7 +245,7 @@ export async function withdrawRequest(db: Db, principal: Principal, input: z.inp
     await recordAudit(trx, {
       projectId: mine.project_id,
       actorId: userId,
-      action: "key.withdraw",
+      action: REQUEST_TRANSITIONS.withdraw.audit,
       target: String(requestId),
       details: { template: mine.template_name, notified: recipients.length },
     });
@@ -332,9 +335,9 @@ export async function approveRequest(
   return db.transaction().execute(async (trx) => {
     const approved = await trx
       .updateTable("key_requests")
-      .set({ status: "approved", decided_by: actorId, decided_at: new Date() })
+      .set({ status: REQUEST_TRANSITIONS.approve.to, decided_by: actorId, decided_at: new Date() })
       .where("id", "=", requestId)
-      .where("status", "=", "pending")
+      .where("status", "in", requestFrom("approve"))
       .returning("id")
       .executeTakeFirst();
     if (!approved) throw await alreadyDecided(trx, requestId);
@@ -347,7 +350,7 @@ export async function approveRequest(
     await recordAudit(trx, {
       projectId: r.project_id,
       actorId,
-      action: "key.approve",
+      action: REQUEST_TRANSITIONS.approve.audit,
       target: r.template_name,
       details: { requestId, userId: r.user_id },
     });
@@ -374,16 +377,21 @@ export async function rejectRequest(db: Db, principal: Principal, input: z.input
   return db.transaction().execute(async (trx) => {
     const rejected = await trx
       .updateTable("key_requests")
-      .set({ status: "rejected", reason: reason?.trim() ?? "", decided_by: actorId, decided_at: new Date() })
+      .set({
+        status: REQUEST_TRANSITIONS.reject.to,
+        reason: reason?.trim() ?? "",
+        decided_by: actorId,
+        decided_at: new Date(),
+      })
       .where("id", "=", requestId)
-      .where("status", "=", "pending")
+      .where("status", "in", requestFrom("reject"))
       .returning("id")
       .executeTakeFirst();
     if (!rejected) throw await alreadyDecided(trx, requestId);
     await recordAudit(trx, {
       projectId: r.project_id,
       actorId,
-      action: "key.reject",
+      action: REQUEST_TRANSITIONS.reject.audit,
       target: r.template_name,
       details: { requestId, reason },
     });

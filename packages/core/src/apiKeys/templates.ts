@@ -16,6 +16,7 @@ import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 import { keysChanged } from "./invalidation";
 import { revokeKeys } from "./keys";
+import { REQUEST_TRANSITIONS, requestFrom } from "./lifecycle";
 import { assertTemplateRoles } from "./templateRule";
 
 /** The fields the RnDFlow client's get_server(prefix) reads, suggested on every new template. */
@@ -314,9 +315,9 @@ export async function deleteTemplate(db: Db, principal: Principal, input: z.inpu
     };
     const cancelled = await trx
       .updateTable("key_requests")
-      .set({ status: "cancelled", decided_by: actorId, decided_at: new Date() })
+      .set({ status: REQUEST_TRANSITIONS.cancel.to, decided_by: actorId, decided_at: new Date() })
       .where("template_id", "=", template.id)
-      .where("status", "=", "pending")
+      .where("status", "in", requestFrom("cancel"))
       .returning("user_id")
       .execute();
     for (const r of cancelled) await enqueueEmailToUser(trx, r.user_id, "key_request_cancelled", mailData);

@@ -1,9 +1,16 @@
 import type { Db } from "@keyflow/db";
 import { usageTotals } from "../usage/source";
-import { keyState } from "./keys";
+import { keyState } from "./lifecycle";
 import { REJECTION_COOLDOWN_MS } from "./requests";
 
-export type TileState = "available" | "waiting" | "confirmed" | "rejected" | "revoked" | "expired";
+export type TileState =
+  | "available"
+  | "waiting"
+  | "confirmed"
+  | "suspended"
+  | "rejected"
+  | "revoked"
+  | "expired";
 
 export interface KeyTile {
   templateId: number;
@@ -21,7 +28,10 @@ export interface KeyTile {
   decidedAt?: Date | null;
   /** rejected: when REQUEST becomes possible again (the cooldown's end; may be past) */
   retryAt?: Date | null;
-  /** confirmed: the issued key (never its token) */
+  /** suspended: the manager's reason and when */
+  suspendReason?: string;
+  suspendedAt?: Date;
+  /** confirmed or suspended: the issued key (never its token) */
   key?: {
     id: number;
     tokenStart: string;
@@ -68,7 +78,16 @@ export async function keyTiles(db: Db, projectId: number, userId: number | null)
       ? []
       : db
           .selectFrom("api_keys")
-          .select(["id", "template_id", "created_at", "expires_at", "revoked_at", "token_start"])
+          .select([
+            "id",
+            "template_id",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "suspended_at",
+            "suspend_reason",
+            "token_start",
+          ])
           .where("user_id", "=", userId)
           .where("template_id", "in", templateIds)
           .orderBy("id", "desc")
@@ -80,7 +99,8 @@ export async function keyTiles(db: Db, projectId: number, userId: number | null)
       .orderBy("id")
       .execute(),
   ]);
-  const activeKeyIds = keys.filter((k) => keyState(k) === "active").map((k) => k.id);
+  const held = (k: (typeof keys)[number]) => keyState(k) === "active" || keyState(k) === "suspended";
+  const activeKeyIds = keys.filter(held).map((k) => k.id);
   const usage = await usageTotals(db, activeKeyIds, new Date(0), new Date(Date.now() + 60_000));
 
   return templates.map((t): KeyTile => {
@@ -94,11 +114,13 @@ export async function keyTiles(db: Db, projectId: number, userId: number | null)
       pricePerRequest: t.price_per_request,
       rateLimitPerMinute: t.rate_limit_per_minute,
     };
-    if (lastKey && keyState(lastKey) === "active") {
+    if (lastKey && held(lastKey)) {
       const u = usage.get(lastKey.id);
+      const suspended = lastKey.suspended_at !== null;
       return {
         ...base,
-        state: "confirmed",
+        state: suspended ? "suspended" : "confirmed",
+        ...(suspended && { suspendReason: lastKey.suspend_reason ?? "", suspendedAt: lastKey.suspended_at! }),
         key: {
           id: lastKey.id,
           tokenStart: lastKey.token_start,

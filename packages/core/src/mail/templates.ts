@@ -26,6 +26,8 @@ export interface EmailTemplates {
     requesterEmail: string;
   };
   key_revoked: { projectId: number; projectName: string; templateName: string; why: string };
+  key_suspended: { projectId: number; projectName: string; templateName: string; reason: string };
+  key_resumed: { projectId: number; projectName: string; templateName: string };
 }
 
 export type EmailTemplateName = keyof EmailTemplates;
@@ -97,6 +99,24 @@ export const renderers: Renderers = {
         `Your API key "${d.templateName}" in "${d.projectName}" was revoked: ${d.why}. Calls with it are refused from now on.`,
       ],
       link: { url: projectUrl(appUrl, d.projectId), label: "Open the project" },
+    }),
+  key_suspended: (d, appUrl) =>
+    layout({
+      subject: `Your API key for ${subjectText(d.templateName, 40)} in ${subjectText(d.projectName, 40)} was suspended`,
+      paragraphs: [
+        `The owner of "${d.projectName}" suspended your API key "${d.templateName}". Calls with it are refused (403) until they resume it.`,
+        `Reason:\n${d.reason}`,
+        "Nothing is lost: the key's statistics, its data layer and the secrets you imported from it stay, and the same token works again once the key is resumed.",
+      ],
+      link: { url: projectUrl(appUrl, d.projectId), label: "Open the About page" },
+    }),
+  key_resumed: (d, appUrl) =>
+    layout({
+      subject: `Your API key for ${subjectText(d.templateName, 40)} in ${subjectText(d.projectName, 40)} works again`,
+      paragraphs: [
+        `The owner of "${d.projectName}" resumed your API key "${d.templateName}". It works again with the same token; secrets imported from it need no change.`,
+      ],
+      link: { url: projectUrl(appUrl, d.projectId), label: "Open the About page" },
     }),
 };
 

@@ -47,7 +47,15 @@ export async function importApiKey(
       // the lock orders this import after a concurrent revocation (or import) of the same key
       const key = await trx
         .selectFrom("api_keys")
-        .select(["id", "project_id", "template_id", "token_encrypted", "revoked_at", "expires_at"])
+        .select([
+          "id",
+          "project_id",
+          "template_id",
+          "token_encrypted",
+          "revoked_at",
+          "expires_at",
+          "suspended_at",
+        ])
         .where("id", "=", data.keyId)
         .where("user_id", "=", userId)
         .forUpdate()

@@ -52,6 +52,7 @@ export async function secretViews(db: Db, projectId: number, secretIds?: number[
       "u.name as creator_name",
       "k.revoked_at",
       "k.expires_at",
+      "k.suspended_at",
       sql<boolean>`coalesce(t.deleted_at is not null or p.deleted_at is not null, false)`.as("key_gone"),
     ])
     .where("s.project_id", "=", projectId);
@@ -74,7 +75,14 @@ export async function secretViews(db: Db, projectId: number, secretIds?: number[
     if (r.source_key_id !== null)
       sourceKeyState = r.key_gone
         ? "revoked"
-        : keyState({ revoked_at: r.revoked_at ?? null, expires_at: r.expires_at ?? null }, now);
+        : keyState(
+            {
+              revoked_at: r.revoked_at ?? null,
+              expires_at: r.expires_at ?? null,
+              suspended_at: r.suspended_at ?? null,
+            },
+            now,
+          );
     else if (r.source_field !== null) sourceKeyState = "revoked"; // the key row itself is gone
     return {
       id: r.id,

@@ -61,6 +61,8 @@ export async function issued(db: Db, principal: Principal, input: z.input<typeof
       "k.created_at",
       "k.expires_at",
       "k.revoked_at",
+      "k.suspended_at",
+      "k.suspend_reason",
     ])
     .orderBy("k.id", "desc")
     .limit(data.pageSize)
@@ -85,6 +87,7 @@ export async function issued(db: Db, principal: Principal, input: z.input<typeof
       cost: inPeriod.get(k.id)?.cost ?? "0",
       lastUsedAt: ever.get(k.id)?.lastUsedAt ?? null,
       state: keyState(k),
+      suspendReason: keyState(k) === "suspended" ? k.suspend_reason : null,
     })),
   };
 }

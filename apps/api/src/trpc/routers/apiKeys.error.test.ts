@@ -323,3 +323,111 @@ describe("usage queries", () => {
     );
   });
 });
+
+describe("suspend and resume", () => {
+  /** What a refused call must leave as it was: the key row, its audit entries and its e-mails. */
+  async function snapshot(keyId: number) {
+    const key = await h.db
+      .selectFrom("api_keys")
+      .select(["suspended_at", "suspend_reason", "revoked_at"])
+      .where("id", "=", keyId)
+      .executeTakeFirstOrThrow();
+    const audit = await countRows(h, "audit_log");
+    const mails = (await queuedEmails(h)).length;
+    return { key, audit, mails };
+  }
+
+  test("a bad reason is BAD_REQUEST naming it, and nothing is written", async () => {
+    const k = await projectWithKey(h);
+    const before = await snapshot(k.keyId);
+    const suspend = (reason: string) => k.owner.client.apiKeys.suspend.mutate({ keyId: k.keyId, reason });
+    await expectTrpcError(suspend("   "), "BAD_REQUEST", /^reason: is required$/);
+    await expectTrpcError(
+      suspend("x".repeat(201)),
+      "BAD_REQUEST",
+      /^reason: must be at most 200 characters$/,
+    );
+    await expectTrpcError(suspend("a\u0000b"), "BAD_REQUEST", /^reason: must not contain NUL/);
+    await expectTrpcError(
+      // biome-ignore lint/suspicious/noExplicitAny: a client that skips the types
+      (k.owner.client.apiKeys.suspend.mutate as any)({ keyId: k.keyId }),
+      "BAD_REQUEST",
+      /reason/,
+    );
+    expect(await snapshot(k.keyId)).toEqual(before);
+  });
+
+  test("invalid transitions are CONFLICT naming the state: resume of an active or revoked key, suspend twice", async () => {
+    const k = await projectWithKey(h);
+    await expectTrpcError(
+      k.owner.client.apiKeys.resume.mutate({ keyId: k.keyId }),
+      "CONFLICT",
+      /^The key is already active$/,
+    );
+    await k.owner.client.apiKeys.suspend.mutate({ keyId: k.keyId, reason: "Audit" });
+    const suspended = await snapshot(k.keyId);
+    await expectTrpcError(
+      k.owner.client.apiKeys.suspend.mutate({ keyId: k.keyId, reason: "Again" }),
+      "CONFLICT",
+      /^The key is already suspended$/,
+    );
+    expect(await snapshot(k.keyId)).toEqual(suspended);
+
+    await k.owner.client.apiKeys.revoke.mutate({ keyId: k.keyId });
+    const revoked = await snapshot(k.keyId);
+    await expectTrpcError(
+      k.owner.client.apiKeys.resume.mutate({ keyId: k.keyId }),
+      "CONFLICT",
+      /^The key is revoked; only a suspended key can be resumed$/,
+    );
+    await expectTrpcError(
+      k.owner.client.apiKeys.suspend.mutate({ keyId: k.keyId, reason: "Late" }),
+      "CONFLICT",
+      /^The key is revoked; only an active key can be suspended$/,
+    );
+    expect(await snapshot(k.keyId)).toEqual(revoked);
+  });
+
+  test("an expired key cannot be suspended; a key that expired while suspended cannot be resumed", async () => {
+    const k = await projectWithKey(h);
+    await k.owner.client.apiKeys.suspend.mutate({ keyId: k.keyId, reason: "Audit" });
+    await h.db
+      .updateTable("api_keys")
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where("id", "=", k.keyId)
+      .execute();
+    await expectTrpcError(
+      k.owner.client.apiKeys.resume.mutate({ keyId: k.keyId }),
+      "CONFLICT",
+      /^The key is expired; only a suspended key can be resumed$/,
+    );
+    await expectTrpcError(
+      k.owner.client.apiKeys.suspend.mutate({ keyId: k.keyId, reason: "x" }),
+      "CONFLICT",
+      /^The key is expired; only an active key can be suspended$/,
+    );
+  });
+
+  test("two owners suspending at once: one wins, the other is CONFLICT, one e-mail and one audit entry", async () => {
+    const k = await projectWithKey(h);
+    const before = await snapshot(k.keyId);
+    const results = await Promise.allSettled(
+      ["First", "Second"].map((reason) => k.owner.client.apiKeys.suspend.mutate({ keyId: k.keyId, reason })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(String(lost.reason.message)).toBe("The key is already suspended");
+    const after = await snapshot(k.keyId);
+    expect(after.audit).toBe(before.audit + 1);
+    expect(after.mails).toBe(before.mails + 1);
+  });
+
+  test("an unknown key is NOT_FOUND", async () => {
+    const { owner } = await service();
+    await expectTrpcError(owner.client.apiKeys.resume.mutate({ keyId: 2_000_000_000 }), "NOT_FOUND");
+    await expectTrpcError(
+      owner.client.apiKeys.suspend.mutate({ keyId: 2_000_000_000, reason: "x" }),
+      "NOT_FOUND",
+    );
+  });
+});

@@ -1,5 +1,13 @@
+import { waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createHarness, type Harness, publicService, queuedEmails } from "../../../test/harness";
+import {
+  createHarness,
+  type Harness,
+  projectWithKey,
+  publicService,
+  queuedEmails,
+} from "../../../test/harness";
+import { rest } from "../../../test/rest";
 
 let h: Harness;
 beforeAll(async () => {
@@ -323,5 +331,107 @@ describe("the seed's flow: request, e-mails, approve, confirmed tile", () => {
     });
     expect(issued.rows).toEqual([expect.objectContaining({ keyId, state: "revoked" })]);
     await owner.client.apiKeys.createTemplate.mutate({ projectId: p.id, name: "Old", roleId: role.id });
+  });
+});
+
+describe("suspend and resume", () => {
+  test("a suspended key gets 403 with the reason; statistics, layer and secrets stay; resume restores it", async () => {
+    const k = await projectWithKey(h);
+    const mine = await k.holder.client.projects.create.mutate({ name: "Consumer" });
+    await k.holder.client.secrets.importApiKey.mutate({ projectId: mine.id, keyId: k.keyId, prefix: "svc" });
+    const call = () => rest(h, { bearer: k.token }).get(`/api/projects/${k.project.id}/data_layers`);
+    expect((await call()).status).toBe(200);
+    const layerBefore = (await k.holder.client.apiKeys.mine.query())[0]!.dataLayerId;
+
+    const reason = "Unpaid invoice for November";
+    const suspended = await k.owner.client.apiKeys.suspend.mutate({ keyId: k.keyId, reason: `  ${reason} ` });
+    expect(suspended).toMatchObject({ id: k.keyId, state: "suspended", reason });
+    // at once on this process (and within a second on others: apps/api/test/suspension.test.ts)
+    const refused = await call();
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({ detail: `API key suspended: ${reason}` });
+
+    // shown everywhere with the reason; nothing of the key is lost
+    const [held] = await k.holder.client.apiKeys.mine.query();
+    expect(held).toMatchObject({
+      id: k.keyId,
+      state: "suspended",
+      suspendReason: reason,
+      dataLayerId: layerBefore,
+    });
+    const about = await k.holder.client.projects.about.query({ projectId: k.project.id });
+    expect(about.keyTiles[0]).toMatchObject({
+      state: "suspended",
+      suspendReason: reason,
+      key: { id: k.keyId },
+    });
+    const period = { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) };
+    const issued = await k.owner.client.apiKeys.issued.query({ projectId: k.project.id, ...period });
+    expect(issued.rows).toEqual([
+      expect.objectContaining({ keyId: k.keyId, state: "suspended", suspendReason: reason }),
+    ]);
+    const secrets = await k.holder.client.secrets.list.query({ projectId: mine.id });
+    expect(secrets.length).toBeGreaterThan(1);
+    for (const s of secrets) expect(s.sourceKeyState).toBe("suspended");
+    // the holder may still copy the token (it works again on resume), and cannot request a second key
+    expect((await k.holder.client.apiKeys.reveal.mutate({ keyId: k.keyId })).token).toBe(k.token);
+    await expect(k.holder.client.apiKeys.request.mutate({ templateId: k.template.id })).rejects.toThrow(
+      /suspended; the project's owner can resume it/,
+    );
+
+    // the refused call is a usage event of the key, outcome denied
+    await waitFor("the 403 recorded", async () =>
+      h.db
+        .selectFrom("usage_events")
+        .select("outcome")
+        .where("key_id", "=", k.keyId)
+        .where("status", "=", 403)
+        .executeTakeFirst(),
+    ).then((e) => expect(e.outcome).toBe("denied"));
+
+    expect(await k.owner.client.apiKeys.resume.mutate({ keyId: k.keyId })).toEqual({
+      id: k.keyId,
+      state: "active",
+    });
+    expect((await call()).status).toBe(200);
+    const [again] = await k.holder.client.apiKeys.mine.query();
+    expect(again).toMatchObject({ state: "active", suspendReason: null, dataLayerId: layerBefore });
+    for (const s of await k.holder.client.secrets.list.query({ projectId: mine.id }))
+      expect(s.sourceKeyState).toBe("active");
+    // statistics continue on the same key: the call before, the refused one, and the one after
+    await waitFor("all three calls recorded on the key", async () => {
+      const rows = await h.db
+        .selectFrom("usage_events")
+        .select("status")
+        .where("key_id", "=", k.keyId)
+        .orderBy("id")
+        .execute();
+      return rows.map((r) => r.status).join() === "200,403,200" ? rows : null;
+    });
+
+    const audit = await h.db
+      .selectFrom("audit_log")
+      .select(["action", "details"])
+      .where("project_id", "=", k.project.id)
+      .where("action", "in", ["key.suspend", "key.resume"])
+      .orderBy("id")
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(["key.suspend", "key.resume"]);
+    expect(audit[0]!.details).toMatchObject({ keyId: k.keyId, reason });
+    const mails = (await queuedEmails(h)).filter((m) => m.to === k.holder.email);
+    expect(mails.find((m) => m.template === "key_suspended")?.data).toMatchObject({
+      reason,
+      templateName: "Doubler",
+    });
+    expect(mails.some((m) => m.template === "key_resumed")).toBe(true);
+  });
+
+  test("a suspended key can still be revoked, by its holder or the owner", async () => {
+    const k = await projectWithKey(h);
+    await k.owner.client.apiKeys.suspend.mutate({ keyId: k.keyId, reason: "Audit" });
+    await k.holder.client.apiKeys.revoke.mutate({ keyId: k.keyId });
+    expect((await k.holder.client.apiKeys.mine.query())[0]?.state).toBe("revoked");
+    const res = await rest(h, { bearer: k.token }).get(`/api/projects/${k.project.id}/data_layers`);
+    expect(res.status).toBe(401);
   });
 });

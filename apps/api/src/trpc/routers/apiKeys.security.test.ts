@@ -158,3 +158,56 @@ describe("holder-only procedures", () => {
     expect(JSON.stringify(mine)).not.toContain(f.token);
   });
 });
+
+describe("suspend and resume are a project manager's", () => {
+  test("the holder, a member without project_manage, a stranger and a visitor are refused; nothing changes", async () => {
+    const k = await projectWithKey(h);
+    const member = await h.user("Member");
+    const viewer = await k.owner.client.roles.create.mutate({
+      projectId: k.project.id,
+      name: "Viewer",
+      permissions: { project: ["project_view", "project_edit"], nodes: {} },
+    });
+    await k.owner.client.members.add.mutate({
+      projectId: k.project.id,
+      email: member.email,
+      roleIds: [viewer.id],
+    });
+    const stranger = await h.user("Stranger");
+    const suspend = (c: typeof member.client) => c.apiKeys.suspend.mutate({ keyId: k.keyId, reason: "Mine" });
+    const mails = (await queuedEmails(h)).length;
+
+    // the holder of a public project's key is no member: the key's project is not theirs to manage
+    await expectTrpcError(suspend(k.holder.client), "NOT_FOUND");
+    await expectTrpcError(suspend(member.client), "FORBIDDEN");
+    await expectTrpcError(suspend(stranger.client), "NOT_FOUND");
+    await expectTrpcError(suspend(h.client()), "UNAUTHORIZED");
+    expect((await k.holder.client.apiKeys.mine.query())[0]?.state).toBe("active");
+
+    await k.owner.client.apiKeys.suspend.mutate({ keyId: k.keyId, reason: "Audit" });
+    const resume = (c: typeof member.client) => c.apiKeys.resume.mutate({ keyId: k.keyId });
+    await expectTrpcError(resume(k.holder.client), "NOT_FOUND");
+    await expectTrpcError(resume(member.client), "FORBIDDEN");
+    await expectTrpcError(resume(stranger.client), "NOT_FOUND");
+    await expectTrpcError(resume(h.client()), "UNAUTHORIZED");
+    expect((await k.holder.client.apiKeys.mine.query())[0]?.state).toBe("suspended");
+    // only the owner's one suspension was e-mailed
+    expect((await queuedEmails(h)).length).toBe(mails + 1);
+  });
+
+  test("a holder who also manages the project may suspend their own key; a key is never suspended from tRPC with a key", async () => {
+    const k = await projectWithKey(h);
+    const res = await h.app.request("/trpc/apiKeys.suspend", {
+      method: "POST",
+      headers: { authorization: `Bearer ${k.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ json: { keyId: k.keyId, reason: "self" } }),
+    });
+    expect(res.status).toBe(401);
+    expect((await k.holder.client.apiKeys.mine.query())[0]?.state).toBe("active");
+    // the owner holding a key of their own project acts as its manager
+    const request = await k.owner.client.apiKeys.request.mutate({ templateId: k.template.id });
+    const { keyId } = await k.owner.client.apiKeys.approve.mutate({ requestId: request.id });
+    await k.owner.client.apiKeys.suspend.mutate({ keyId, reason: "Testing" });
+    expect((await k.owner.client.apiKeys.mine.query()).find((x) => x.id === keyId)?.state).toBe("suspended");
+  });
+});

@@ -10,6 +10,7 @@ import {
   rejectInput,
   requestIdInput,
   requestKeyInput,
+  suspendKeyInput,
   templateIdInput,
   updateFieldInput,
   updateTemplateInput,
@@ -61,6 +62,12 @@ export const apiKeysRouter = router({
   revoke: authedProcedure
     .input(keyIdInput)
     .mutation(({ ctx, input }) => apiKeys.revokeKey(ctx.db, ctx.principal, input)),
+  suspend: authedProcedure
+    .input(suspendKeyInput)
+    .mutation(({ ctx, input }) => apiKeys.suspendKey(ctx.db, ctx.principal, input)),
+  resume: authedProcedure
+    .input(keyIdInput)
+    .mutation(({ ctx, input }) => apiKeys.resumeKey(ctx.db, ctx.principal, input)),
   mine: authedProcedure.query(({ ctx }) => apiKeys.myKeys(ctx.db, ctx.principal)),
   reveal: revealProcedure
     .input(keyIdInput)

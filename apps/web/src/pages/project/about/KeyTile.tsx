@@ -22,6 +22,7 @@ const STATE_LABEL: Record<KeyTileInfo["state"], string> = {
   available: "Available",
   waiting: "Awaiting approval",
   confirmed: "Confirmed",
+  suspended: "Suspended",
   rejected: "Rejected",
   revoked: "Revoked",
   expired: "Expired",
@@ -31,6 +32,7 @@ const STATE_BADGE: Record<KeyTileInfo["state"], string> = {
   available: "badge",
   waiting: "badge badge-amber",
   confirmed: "badge badge-green",
+  suspended: "badge badge-amber",
   rejected: "badge badge-red",
   revoked: "badge badge-grey",
   expired: "badge badge-grey",
@@ -146,6 +148,27 @@ export function KeyTile(props: {
           </Match>
           <Match when={t().state === "confirmed" && t().key}>
             {(key) => <ConfirmedKey keyInfo={key()} templateName={t().name} onChanged={props.onChanged} />}
+          </Match>
+          <Match when={t().state === "suspended" && t().key}>
+            {(key) => (
+              <>
+                <div class="warning-box key-suspended" role="status" aria-label="Key suspended">
+                  <Icon name="warning" size={18} />
+                  <div>
+                    <p>
+                      <strong>The project owner suspended your key</strong>
+                      {t().suspendedAt ? ` ${formatWhen(t().suspendedAt)}` : ""}. Reason:{" "}
+                      <q class="wrap-anywhere">{t().suspendReason}</q>
+                    </p>
+                    <p class="small">
+                      Calls with it are refused until the owner resumes it. Its statistics, data layer and the
+                      secrets you imported from it are kept; the same token works again afterwards.
+                    </p>
+                  </div>
+                </div>
+                <ConfirmedKey keyInfo={key()} templateName={t().name} onChanged={props.onChanged} />
+              </>
+            )}
           </Match>
           <Match when={t().state === "rejected"}>
             <p>

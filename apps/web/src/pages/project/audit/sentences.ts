@@ -51,6 +51,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "key.issue": "Key issued",
   "key.reveal": "Token revealed",
   "key.revoke": "Key revoked",
+  "key.suspend": "Key suspended",
+  "key.resume": "Key resumed",
   "secret.create": "Secret added",
   "secret.update": "Secret changed",
   "secret.delete": "Secret deleted",
@@ -330,6 +332,18 @@ export const SENTENCES: Record<AuditAction, Sentence> = {
     const key = c.names.keys.get(num(c.d.keyId) ?? -1);
     return [" revoked ", ...r.users(key?.holderId ?? null, "a holder"), " ", r.issued(c.target), " key"];
   },
+  "key.suspend": (c, r) => {
+    const reason = str(c.d.reason);
+    return [
+      " suspended ",
+      ...r.users(num(c.d.userId)),
+      " ",
+      r.issued(c.target),
+      " key",
+      reason ? `: “${reason}”` : "",
+    ];
+  },
+  "key.resume": (c, r) => [" resumed ", ...r.users(num(c.d.userId)), " ", r.issued(c.target), " key"],
 
   "secret.create": (c, r) => [" added the secret ", r.secret(num(c.d.secretId), c.target)],
   "secret.update": (c, r) => {

@@ -7,12 +7,19 @@ import { Loading } from "../../../components/Loading";
 import { PageHeader } from "../../../components/PageHeader";
 import { errorMessage, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
-import { type IssuedRow, IssuedTable } from "./IssuedTable";
+import { type IssuedRow, IssuedTable, type KeyChange } from "./IssuedTable";
 import { PeriodToolbar } from "./PeriodToolbar";
 import { addLocalDays, computePeriod, type PeriodKind, toDateInput } from "./period";
 import { UsageChart } from "./UsageChart";
 
 const PAGE_SIZE = 20;
+
+const CHANGE_TEXT: Record<KeyChange, string> = {
+  revoked: "revoked; they were e-mailed. Its statistics stay below.",
+  suspended:
+    "suspended: every call with it is refused with your reason until you resume it. They were e-mailed; its statistics and imported secrets stay.",
+  resumed: "resumed and works again with the same token; they were e-mailed. Its statistics continue.",
+};
 
 export default function IssuedKeysPage() {
   const { projectId } = useProject();
@@ -26,7 +33,7 @@ export default function IssuedKeysPage() {
   // bumping it refetches the table and the chart, and "now" moves on
   const [refreshKey, setRefreshKey] = createSignal(0);
   const [selected, setSelected] = createSignal<IssuedRow | null>(null);
-  const [revoked, setRevoked] = createSignal<IssuedRow | null>(null);
+  const [changed, setChanged] = createSignal<{ row: IssuedRow; change: KeyChange } | null>(null);
   // a project that publishes no template has nothing to show yet: say what the page is for
   const [templates] = createResource(projectId, (id) => trpc.apiKeys.listTemplates.query({ projectId: id }));
 
@@ -89,14 +96,18 @@ export default function IssuedKeysPage() {
           refreshing={issued.loading}
           onRefresh={() => setRefreshKey((n) => n + 1)}
         />
-        <Show when={revoked()}>
-          {(r) => (
-            <div class="success-box row between nowrap" role="status" aria-label="Key revoked">
+        <Show when={changed()}>
+          {(c) => (
+            <div
+              class="success-box row between nowrap issued-change"
+              role="status"
+              aria-label={`Key ${c().change}`}
+            >
               <span>
-                The key of <strong>{r().user.name}</strong> for <strong>{r().templateName}</strong> is
-                revoked; they were e-mailed. Its statistics stay below.
+                The key of <strong>{c().row.user.name}</strong> for <strong>{c().row.templateName}</strong> is{" "}
+                {CHANGE_TEXT[c().change]}
               </span>
-              <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => setRevoked(null)}>
+              <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => setChanged(null)}>
                 <Icon name="x" size={16} />
               </button>
             </div>
@@ -116,8 +127,8 @@ export default function IssuedKeysPage() {
                 selectedId={selected()?.keyId ?? null}
                 onSelect={setSelected}
                 onPage={setPage}
-                onRevoked={(row) => {
-                  setRevoked(row);
+                onChanged={(row, change) => {
+                  setChanged({ row, change });
                   setRefreshKey((n) => n + 1);
                 }}
               />

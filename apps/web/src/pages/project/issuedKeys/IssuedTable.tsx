@@ -1,17 +1,24 @@
-import { For, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
+import { ErrorBox } from "../../../components/ErrorBox";
 import { Icon } from "../../../components/Icon";
+import { createAction } from "../../../lib/action";
 import { formatCount, formatDecimal, formatWhen } from "../../../lib/format";
 import { type RouterOutputs, trpc } from "../../../lib/trpc";
+import { SuspendDialog } from "./SuspendDialog";
 
 export type IssuedRow = RouterOutputs["apiKeys"]["issued"]["rows"][number];
 
 const STATE_BADGE: Record<IssuedRow["state"], string> = {
   active: "badge badge-green",
+  suspended: "badge badge-amber",
   revoked: "badge badge-red",
   expired: "badge badge-grey",
 };
+
+/** What the owner just did to a key, said above the table. */
+export type KeyChange = "revoked" | "suspended" | "resumed";
 
 /** One row per issued key with its usage in the period; a row click selects it for the chart. */
 export function IssuedTable(props: {
@@ -23,9 +30,14 @@ export function IssuedTable(props: {
   selectedId: number | null;
   onSelect: (row: IssuedRow) => void;
   onPage: (page: number) => void;
-  onRevoked: (row: IssuedRow) => void;
+  onChanged: (row: IssuedRow, change: KeyChange) => void;
 }) {
   const pages = () => Math.max(1, Math.ceil(props.total / props.pageSize));
+  const [suspending, setSuspending] = createSignal<IssuedRow | null>(null);
+  const resume = createAction(async (r: IssuedRow) => {
+    await trpc.apiKeys.resume.mutate({ keyId: r.keyId });
+    props.onChanged(r, "resumed");
+  });
   return (
     <div class="card flush issued-card">
       <div class="table-scroll">
@@ -40,7 +52,7 @@ export function IssuedTable(props: {
               <th>Last used</th>
               <th>State</th>
               <th>
-                <span class="sr-only">Revoke</span>
+                <span class="sr-only">Actions</span>
               </th>
             </tr>
           </thead>
@@ -91,33 +103,59 @@ export function IssuedTable(props: {
                   </td>
                   <td data-label="State">
                     <span class={STATE_BADGE[r.state]}>{r.state}</span>
+                    <Show when={r.suspendReason}>
+                      <div class="small muted wrap-anywhere suspend-reason">{r.suspendReason}</div>
+                    </Show>
                   </td>
                   <td
                     class="right revoke-cell"
                     onClick={(e) => e.stopPropagation()}
                     onKeyDown={(e) => e.stopPropagation()}
                   >
-                    <Show when={r.state === "active"}>
-                      <ConfirmButton
-                        label={<Icon name="trash" size={16} />}
-                        aria-label={`Revoke key of ${r.user.name} for ${r.templateName}`}
-                        size="sm"
-                        variant="ghost"
-                        title="Revoke this key?"
-                        message={
-                          <p>
-                            The key of <strong>{r.user.name}</strong> ({r.user.email}) for{" "}
-                            <strong>{r.templateName}</strong> stops working at once; they are e-mailed. This
-                            cannot be undone (they can request a new key). Its statistics stay in this table.
-                          </p>
-                        }
-                        confirmLabel="Revoke key"
-                        onConfirm={async () => {
-                          await trpc.apiKeys.revoke.mutate({ keyId: r.keyId });
-                          props.onRevoked(r);
-                        }}
-                      />
-                    </Show>
+                    <div class="row nowrap end key-actions">
+                      <Show when={r.state === "active"}>
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          aria-label={`Suspend key of ${r.user.name} for ${r.templateName}`}
+                          onClick={() => setSuspending(r)}
+                        >
+                          Suspend…
+                        </Button>
+                      </Show>
+                      <Show when={r.state === "suspended"}>
+                        <Button
+                          size="sm"
+                          aria-label={`Resume key of ${r.user.name} for ${r.templateName}`}
+                          disabled={resume.pending()}
+                          onClick={() => resume.run(r)}
+                        >
+                          Resume
+                        </Button>
+                      </Show>
+                      <Show when={r.state === "active" || r.state === "suspended"}>
+                        <ConfirmButton
+                          label={<Icon name="trash" size={16} />}
+                          aria-label={`Revoke key of ${r.user.name} for ${r.templateName}`}
+                          size="sm"
+                          variant="ghost"
+                          title="Revoke this key?"
+                          message={
+                            <p>
+                              The key of <strong>{r.user.name}</strong> ({r.user.email}) for{" "}
+                              <strong>{r.templateName}</strong> stops working at once; they are e-mailed. This
+                              cannot be undone (they can request a new key). Its statistics stay in this
+                              table.
+                            </p>
+                          }
+                          confirmLabel="Revoke key"
+                          onConfirm={async () => {
+                            await trpc.apiKeys.revoke.mutate({ keyId: r.keyId });
+                            props.onChanged(r, "revoked");
+                          }}
+                        />
+                      </Show>
+                    </div>
                   </td>
                 </tr>
               )}
@@ -125,6 +163,21 @@ export function IssuedTable(props: {
           </tbody>
         </table>
       </div>
+      <Show when={resume.error()}>
+        {(e) => (
+          <div class="pager">
+            <ErrorBox error={e()} />
+          </div>
+        )}
+      </Show>
+      <SuspendDialog
+        row={suspending()}
+        onClose={() => setSuspending(null)}
+        onSuspended={(r) => {
+          setSuspending(null);
+          props.onChanged(r, "suspended");
+        }}
+      />
       <Show when={props.total > props.pageSize}>
         <div class="pager">
           <Button

@@ -1,0 +1,78 @@
+import { waitFor } from "@keyflow/testing";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { createHarness, type Harness, projectWithKey } from "./harness";
+import { type ApiProcess, startApiProcess } from "./processes";
+
+// Suspend / resume across processes (SPEC §12): the change is made by the harness's in-process API;
+// two separate API processes, with warm key caches, learn of it only by LISTEN/NOTIFY.
+let h: Harness;
+let apis: ApiProcess[] = [];
+
+beforeAll(async () => {
+  h = await createHarness();
+  const env = { databaseUrl: h.database.url, secret: h.config.secret };
+  apis = await Promise.all([startApiProcess(env), startApiProcess(env)]);
+});
+afterAll(async () => {
+  await Promise.all(apis.map((a) => a.stop()));
+  await h.close();
+});
+
+test("suspend → 403 with the reason on every API process within 1 s; resume → 200 again, statistics continuous", async () => {
+  const k = await projectWithKey(h);
+  const call = (api: ApiProcess) =>
+    fetch(`${api.url}/api/projects/${k.project.id}/data_layers/last`, {
+      headers: { authorization: `Bearer ${k.token}` },
+    });
+  // warm both caches: without NOTIFY they would keep answering 200 for the hard TTL (60 s)
+  for (const api of apis) expect((await call(api)).status).toBe(200);
+
+  /** Polls every process until `status`; the latency counts from just before the change's commit. */
+  const seenEverywhere = (since: number, status: number) =>
+    Promise.all(
+      apis.map((api) =>
+        waitFor(
+          `HTTP ${status} from the API process`,
+          async () => {
+            const res = await call(api);
+            return res.status === status ? { ms: Date.now() - since, body: await res.json() } : undefined;
+          },
+          { timeoutMs: 10_000, intervalMs: 20 },
+        ),
+      ),
+    );
+
+  const reason = "Unpaid invoice for November";
+  // the mutation answers after its transaction committed: the clock starts before it is sent, so
+  // each latency is an upper bound of the time from the commit
+  const suspendedAt = Date.now();
+  await k.owner.client.apiKeys.suspend.mutate({ keyId: k.keyId, reason });
+  const suspended = await seenEverywhere(suspendedAt, 403);
+  for (const s of suspended) {
+    expect(s.body).toEqual({ detail: `API key suspended: ${reason}` });
+    expect(s.ms).toBeLessThan(1000);
+  }
+
+  const resumedAt = Date.now();
+  await k.owner.client.apiKeys.resume.mutate({ keyId: k.keyId });
+  const resumed = await seenEverywhere(resumedAt, 200);
+  for (const r of resumed) expect(r.ms).toBeLessThan(1000);
+  console.log(
+    `suspension seen after ${suspended.map((s) => s.ms).join(" and ")} ms, resumption after ${resumed
+      .map((r) => r.ms)
+      .join(" and ")} ms`,
+  );
+
+  // every call, refused or not, is a usage event of the same key (outcome denied for the 403s)
+  await Promise.all(apis.map((a) => a.stop()));
+  apis = [];
+  const events = await h.db
+    .selectFrom("usage_events")
+    .select(["status", "outcome"])
+    .where("key_id", "=", k.keyId)
+    .execute();
+  expect(events.filter((e) => e.status === 200).length).toBeGreaterThanOrEqual(4);
+  const refused = events.filter((e) => e.status === 403);
+  expect(refused.length).toBeGreaterThanOrEqual(2);
+  for (const e of refused) expect(e.outcome).toBe("denied");
+});

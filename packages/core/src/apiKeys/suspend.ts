@@ -1,0 +1,117 @@
+import { type Db, sql } from "@keyflow/db";
+import { keyIdInput, suspendKeyInput } from "@keyflow/schemas";
+import type { z } from "zod";
+import { loadAccess } from "../access";
+import { recordAudit } from "../audit";
+import { conflict, notFound } from "../errors";
+import { enqueueEmailToUser } from "../mail";
+import { type Principal, requireUser } from "../principal";
+import { parse } from "../validate";
+import { keysChanged } from "./invalidation";
+import { assertKeyTransition, KEY_TRANSITIONS, keyState, keyTransitionMessage } from "./lifecycle";
+
+/** A key of a project the caller manages (NOT_FOUND for outsiders, FORBIDDEN for other members). */
+async function managedKey(db: Db, principal: Principal, keyId: number) {
+  const key = await db
+    .selectFrom("api_keys as k")
+    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
+    .innerJoin("projects as p", "p.id", "k.project_id")
+    .select([
+      "k.id",
+      "k.user_id",
+      "k.project_id",
+      "k.revoked_at",
+      "k.expires_at",
+      "k.suspended_at",
+      "t.name as template_name",
+      "p.name as project_name",
+    ])
+    .where("k.id", "=", keyId)
+    .executeTakeFirst();
+  if (!key) throw notFound("API key");
+  (await loadAccess(db, principal, key.project_id, "API key")).require("project_manage");
+  return key;
+}
+
+/** The state a key is in now (after a conditional update matched nothing). */
+async function currentState(db: Db, keyId: number) {
+  const k = await db
+    .selectFrom("api_keys")
+    .select(["revoked_at", "expires_at", "suspended_at"])
+    .where("id", "=", keyId)
+    .executeTakeFirstOrThrow();
+  return keyState(k);
+}
+
+/**
+ * A project manager pauses a key: every API process refuses it with 403 and the reason within a
+ * second (NOTIFY on commit); its statistics, personal layer and imported secrets stay. Audited, and
+ * the holder is e-mailed, in the same transaction.
+ */
+export async function suspendKey(db: Db, principal: Principal, input: z.input<typeof suspendKeyInput>) {
+  const { keyId, reason } = parse(suspendKeyInput, input);
+  const actorId = requireUser(principal);
+  const key = await managedKey(db, principal, keyId);
+  assertKeyTransition("suspend", keyState(key), ["manager"]);
+  return db.transaction().execute(async (trx) => {
+    const done = await trx
+      .updateTable("api_keys")
+      .set({ suspended_at: new Date(), suspended_by: actorId, suspend_reason: reason })
+      .where("id", "=", keyId)
+      .where("revoked_at", "is", null)
+      .where("suspended_at", "is", null)
+      .where(sql<boolean>`(expires_at is null or expires_at > now())`)
+      .returning("suspended_at")
+      .executeTakeFirst();
+    if (!done) throw conflict(keyTransitionMessage("suspend", await currentState(trx, keyId)));
+    await keysChanged(trx, { keyIds: [keyId] });
+    await recordAudit(trx, {
+      projectId: key.project_id,
+      actorId,
+      action: KEY_TRANSITIONS.suspend.audit,
+      target: key.template_name,
+      details: { keyId, userId: key.user_id, reason },
+    });
+    await enqueueEmailToUser(trx, key.user_id, "key_suspended", {
+      projectId: key.project_id,
+      projectName: key.project_name,
+      templateName: key.template_name,
+      reason,
+    });
+    return { id: keyId, state: KEY_TRANSITIONS.suspend.to, reason, suspendedAt: done.suspended_at };
+  });
+}
+
+/** A project manager lets a suspended key work again (same token, statistics continue); audited, e-mailed. */
+export async function resumeKey(db: Db, principal: Principal, input: z.input<typeof keyIdInput>) {
+  const { keyId } = parse(keyIdInput, input);
+  const actorId = requireUser(principal);
+  const key = await managedKey(db, principal, keyId);
+  assertKeyTransition("resume", keyState(key), ["manager"]);
+  return db.transaction().execute(async (trx) => {
+    const done = await trx
+      .updateTable("api_keys")
+      .set({ suspended_at: null, suspended_by: null, suspend_reason: null })
+      .where("id", "=", keyId)
+      .where("revoked_at", "is", null)
+      .where("suspended_at", "is not", null)
+      .where(sql<boolean>`(expires_at is null or expires_at > now())`)
+      .returning("id")
+      .executeTakeFirst();
+    if (!done) throw conflict(keyTransitionMessage("resume", await currentState(trx, keyId)));
+    await keysChanged(trx, { keyIds: [keyId] });
+    await recordAudit(trx, {
+      projectId: key.project_id,
+      actorId,
+      action: KEY_TRANSITIONS.resume.audit,
+      target: key.template_name,
+      details: { keyId, userId: key.user_id },
+    });
+    await enqueueEmailToUser(trx, key.user_id, "key_resumed", {
+      projectId: key.project_id,
+      projectName: key.project_name,
+      templateName: key.template_name,
+    });
+    return { id: keyId, state: KEY_TRANSITIONS.resume.to };
+  });
+}
