@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { packageTests } from "../../vitest.shared";
+import { packageTests } from "../../vitest.shared.ts";
 
 // Browser tests run in Node: each test file starts a real API server and drives Chromium itself.
 export default defineConfig({

@@ -24,6 +24,8 @@ Usage: npm run keyflow -- <command> [options]
   requests reject <requestId> [--reason "…"]
   keys list --project <id> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv]
                           issued keys with their usage in the period (default: this month, UTC)
+  keys suspend <keyId> --reason "…"
+  keys resume <keyId>
   keys revoke <keyId>
 
 Environment:
@@ -178,6 +180,17 @@ export async function run(client: Client, args: string[], opts: Options): Promis
         "",
       ];
       return `${title}\n${table(header, [...cells, totals], new Set([0, 6, 7, 8]))}`;
+    }
+    case "keys suspend": {
+      const keyId = idOf("keyId", target);
+      if (!opts.reason) throw new UsageError("--reason is required: the holder is told it");
+      await client.apiKeys.suspend.mutate({ keyId, reason: opts.reason });
+      return `Suspended key ${keyId}.`;
+    }
+    case "keys resume": {
+      const keyId = idOf("keyId", target);
+      await client.apiKeys.resume.mutate({ keyId });
+      return `Resumed key ${keyId}.`;
     }
     case "keys revoke": {
       const keyId = idOf("keyId", target);

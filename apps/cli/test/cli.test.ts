@@ -208,13 +208,35 @@ test("issued keys: a table, and CSV whose totals equal apiKeys.issued for the sa
   expect(sum(rows.map((r) => r[col("cost")]!))).toBeCloseTo(sum(core.rows.map((r) => r.cost)), 6);
 });
 
-test("revokes a key; a bad command line and a revoked token are one line and exit 1", async () => {
+test("suspends, resumes and revokes a key; a bad command line and a revoked token are one line and exit 1", async () => {
   const db = database.db;
   const key = await db
     .selectFrom("api_keys")
     .select("id")
     .where("user_id", "=", holder.id)
     .executeTakeFirstOrThrow();
+  const suspendedAt = async () =>
+    (
+      await db
+        .selectFrom("api_keys")
+        .select("suspend_reason")
+        .where("id", "=", key.id)
+        .executeTakeFirstOrThrow()
+    ).suspend_reason;
+  expect(await keyflow(["keys", "suspend", String(key.id)])).toMatchObject({
+    code: 1,
+    stderr: "--reason is required: the holder is told it (see: npm run keyflow -- help)\n",
+  });
+  const suspended = await keyflow(["keys", "suspend", String(key.id), "--reason", "Unpaid invoice"]);
+  expect(suspended.stdout).toBe(`Suspended key ${key.id}.\n`);
+  expect(await suspendedAt()).toBe("Unpaid invoice");
+  // the server's CONFLICT, said in one line
+  const twice = await keyflow(["keys", "suspend", String(key.id), "--reason", "again"]);
+  expect(twice).toMatchObject({ code: 1, stdout: "" });
+  expect(twice.stderr).toMatch(/^The key is already suspended.*\n$/);
+  expect((await keyflow(["keys", "resume", String(key.id)])).stdout).toBe(`Resumed key ${key.id}.\n`);
+  expect(await suspendedAt()).toBeNull();
+
   const revoked = await keyflow(["keys", "revoke", String(key.id)]);
   expect(revoked.stdout).toBe(`Revoked key ${key.id}.\n`);
   const row = await db

@@ -1,5 +1,6 @@
 import type { apiKeys } from "@keyflow/core";
 import type { UsageOutcome } from "@keyflow/db";
+import { ACCESS_TOKEN_PREFIX } from "@keyflow/schemas";
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { clientIp, sessionPrincipal } from "../context";
@@ -59,7 +60,7 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
     };
     const match = BEARER.exec(authorization);
     if (!match) return refuse("Authorization must be 'Bearer <API key>'", true);
-    if (match[1]!.startsWith("kfp_"))
+    if (match[1]!.startsWith(ACCESS_TOKEN_PREFIX))
       return c.json({ detail: "Personal access tokens are accepted only on /trpc" }, 401);
     const verification = await services.verifier.verify(match[1]!, { throttled });
     if ("refusal" in verification && verification.refusal === "throttled") return tooMany();

@@ -92,7 +92,9 @@ export function IssuedTable(props: {
                   <td class="right num" data-label="Requests">
                     {formatCount(r.requests)}
                     <Show when={r.errors > 0}>
-                      <div class="small text-danger">{formatCount(r.errors)} errors</div>
+                      <div class="small text-danger">
+                        {formatCount(r.errors)} {r.errors === 1 ? "error" : "errors"}
+                      </div>
                     </Show>
                   </td>
                   <td class="right num" data-label="Total cost">
