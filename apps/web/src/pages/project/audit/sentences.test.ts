@@ -15,7 +15,7 @@ import {
 
 const CORE = path.resolve(import.meta.dirname, "../../../../../../packages/core/src");
 
-/** Every `action: "area.verb"` that core's source writes (tests excluded). */
+/** Every `action: "area.verb"` (or `audit: …` in the key lifecycle table) that core's source writes (tests excluded). */
 function actionsCoreWrites(): string[] {
   const found = new Set<string>();
   const walk = (dir: string) => {
@@ -23,7 +23,7 @@ function actionsCoreWrites(): string[] {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.name.endsWith(".ts") && !e.name.endsWith(".test.ts"))
-        for (const m of fs.readFileSync(p, "utf8").matchAll(/\baction:\s*"([a-z_]+\.[a-z_]+)"/g))
+        for (const m of fs.readFileSync(p, "utf8").matchAll(/\b(?:action|audit):\s*"([a-z_]+\.[a-z_]+)"/g))
           found.add(m[1]!);
     }
   };
