@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import { waitFor } from "@keyflow/testing";
 import { expect, test } from "vitest";
@@ -36,12 +36,18 @@ test("npm start runs PostgreSQL, API and worker, and SIGINT stops all of them", 
   expect(alive(l.pids.postgres)).toBe(true);
   expect(fs.statSync(l.info).mode & 0o777).toBe(0o600);
 
-  // a second launcher on the same data directory refuses instead of taking the database over
-  const second = spawnSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-    cwd: repoRoot,
-    env: launcherEnv(l.dataDir, await freePort()),
-    encoding: "utf8",
-    timeout: 30_000,
+  // a second launcher on the same data directory refuses instead of taking the database over.
+  // Run without blocking the event loop: a blocked loop keeps the keep-alive socket of the fetches
+  // above looking open after the server has closed it, and the next fetch would fail on it.
+  const secondPort = await freePort();
+  const second = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "scripts/start.ts"],
+      { cwd: repoRoot, env: launcherEnv(l.dataDir, secondPort), encoding: "utf8", timeout: 60_000 },
+      (err, stdout, stderr) =>
+        resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
   });
   expect(second.status, second.stdout + second.stderr).toBe(1);
   expect(second.stdout).toMatch(/already runs/);

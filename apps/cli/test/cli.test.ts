@@ -87,7 +87,13 @@ afterAll(async () => {
   await database?.destroy();
 });
 
-test("lists pending requests, approves one, rejects another, and a second approval is one clear line", async () => {
+// each CLI call is a Node process loading TypeScript sources: several per test take their time on
+// a busy 2-core machine
+const CLI_TEST_TIMEOUT_MS = 120_000;
+
+test("lists pending requests, approves one, rejects another, and a second approval is one clear line", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
   const db = database.db;
   const wanted = await apiKeys.requestKey(db, holder.as, { templateId, message: "for my weather job" });
   const unwanted = await apiKeys.requestKey(db, other.as, { templateId });
@@ -134,7 +140,9 @@ test("lists pending requests, approves one, rejects another, and a second approv
   expect(again.stderr).toMatch(/already approved/i);
 });
 
-test("issued keys: a table, and CSV whose totals equal apiKeys.issued for the same period", async () => {
+test("issued keys: a table, and CSV whose totals equal apiKeys.issued for the same period", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
   const db = database.db;
   const keys = await db.selectFrom("api_keys").select("id").where("project_id", "=", projectId).execute();
   const keyId = keys[0]!.id;
@@ -208,7 +216,9 @@ test("issued keys: a table, and CSV whose totals equal apiKeys.issued for the sa
   expect(sum(rows.map((r) => r[col("cost")]!))).toBeCloseTo(sum(core.rows.map((r) => r.cost)), 6);
 });
 
-test("suspends, resumes and revokes a key; a bad command line and a revoked token are one line and exit 1", async () => {
+test("suspends, resumes and revokes a key; a bad command line and a revoked token are one line and exit 1", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
   const db = database.db;
   const key = await db
     .selectFrom("api_keys")
