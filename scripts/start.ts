@@ -33,7 +33,8 @@ const require = createRequire(import.meta.url);
 const TSX_CLI = require.resolve("tsx/cli");
 const VITE_CLI = path.join(path.dirname(require.resolve("vite/package.json")), "bin", "vite.js");
 
-const STARTUP_TIMEOUT_MS = 60_000;
+// how long the services may take to become ready (a busy machine loading the sources needs longer)
+const STARTUP_TIMEOUT_MS = 1000 * Number(process.env.KEYFLOW_STARTUP_TIMEOUT_S || 60);
 const CHILD_STOP_TIMEOUT_MS = 15_000;
 /** Restart delays: the first, doubled on every quick failure up to the cap. */
 const RESTART_FIRST_MS = 1_000;
