@@ -1,28 +1,17 @@
 import { waitFor } from "@keyflow/testing";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { createHarness, type Harness, projectWithKey } from "./harness";
-import { type ApiProcess, startApiProcess } from "./processes";
+import { expect, test } from "vitest";
+import { projectWithKey } from "./harness";
+import { type ApiProcess, useApiProcesses } from "./processes";
 import { rest } from "./rest";
 
 // What a key's data-plane checks read (grants, node, layer) is cached next to the key on every API
 // process and dropped through the same LISTEN/NOTIFY path as revocation: a change made anywhere is
 // refused everywhere within 1 s of its commit.
 
-let h: Harness;
-let apis: ApiProcess[] = [];
-
-beforeAll(async () => {
-  h = await createHarness();
-  const env = { databaseUrl: h.database.url, secret: h.config.secret };
-  apis = await Promise.all([startApiProcess(env), startApiProcess(env)]);
-});
-afterAll(async () => {
-  await Promise.all(apis.map((a) => a.stop()));
-  await h.close();
-});
+const cluster = useApiProcesses(2);
 
 async function service() {
-  const k = await projectWithKey(h);
+  const k = await projectWithKey(cluster.h);
   const node = await k.owner.client.graph.createNode.mutate({
     projectId: k.project.id,
     name: "results",
@@ -49,7 +38,7 @@ async function refusedEverywhere(
   expected: { status: number; body: unknown },
 ) {
   const seen = await Promise.all(
-    apis.map((api) =>
+    cluster.apis.map((api) =>
       waitFor(
         "the change to reach the API process",
         async () => {
@@ -70,7 +59,7 @@ async function refusedEverywhere(
 test("a deleted node is not found on every API process within 1 s", async () => {
   const s = await service();
   // warm both processes' caches (key, grants, node, layer)
-  for (const api of apis) for (let i = 0; i < 3; i++) expect((await s.search(api)).status).toBe(200);
+  for (const api of cluster.apis) for (let i = 0; i < 3; i++) expect((await s.search(api)).status).toBe(200);
   await s.owner.client.graph.deleteNode.mutate({ nodeId: s.node.id });
   const ms = await refusedEverywhere(Date.now(), (api) => s.search(api), {
     status: 404,
@@ -88,7 +77,7 @@ test("a deleted data layer is not found on every API process within 1 s", async 
     kind: "shared",
   });
   const inLayer = `?data_layer_id=${layer.id}`;
-  for (const api of apis)
+  for (const api of cluster.apis)
     await waitFor("the key to use shared layers", async () => (await s.search(api, inLayer)).status === 200, {
       timeoutMs: 2_000,
     });
@@ -102,7 +91,7 @@ test("a deleted data layer is not found on every API process within 1 s", async 
 
 test("a role losing a permission is refused on every API process within 1 s", async () => {
   const s = await service();
-  for (const api of apis) for (let i = 0; i < 3; i++) expect((await s.search(api)).status).toBe(200);
+  for (const api of cluster.apis) for (let i = 0; i < 3; i++) expect((await s.search(api)).status).toBe(200);
   await s.owner.client.roles.update.mutate({
     roleId: s.role.id,
     permissions: { project: ["project_view"], nodes: {} },
@@ -115,13 +104,13 @@ test("a role losing a permission is refused on every API process within 1 s", as
 });
 
 test("in steady state a key's read takes no database round trip and its search one", async () => {
-  const k = await projectWithKey(h, { templateName: "Steady" });
+  const k = await projectWithKey(cluster.h, { templateName: "Steady" });
   const node = await k.owner.client.graph.createNode.mutate({
     projectId: k.project.id,
     name: "n",
     kind: "data",
   });
-  const api = rest(h, { bearer: k.token });
+  const api = rest(cluster.h, { bearer: k.token });
   const last = `/api/projects/${k.project.id}/data_layers/last`;
   const search = `/api/projects/${k.project.id}/nodes/${node.id}/packages`;
   for (let i = 0; i < 3; i++) {
@@ -138,14 +127,14 @@ test("in steady state a key's read takes no database round trip and its search o
 
   let acquired = 0;
   const count = () => acquired++;
-  h.pool.on("acquire", count);
+  cluster.h.pool.on("acquire", count);
   try {
-    await h.app.services.usage.flush();
+    await cluster.h.app.services.usage.flush();
     acquired = 0;
     for (let i = 0; i < 20; i++) expect((await api.get(last)).status).toBe(200);
     // the usage buffer's flush (every 500 ms) may take one connection meanwhile
     expect(acquired).toBeLessThanOrEqual(1);
-    await h.app.services.usage.flush();
+    await cluster.h.app.services.usage.flush();
     acquired = 0;
     for (let i = 0; i < 20; i++)
       expect((await api.post(`${search}/search`, { master_id: all.body.items[0].master_id })).status).toBe(
@@ -154,6 +143,6 @@ test("in steady state a key's read takes no database round trip and its search o
     expect(acquired).toBeGreaterThanOrEqual(20);
     expect(acquired).toBeLessThanOrEqual(21);
   } finally {
-    h.pool.off("acquire", count);
+    cluster.h.pool.off("acquire", count);
   }
 });

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { freePort } from "@keyflow/db/embedded";
 import { waitFor } from "@keyflow/testing";
+import { afterAll, beforeAll } from "vitest";
+import { createHarness, type Harness } from "./harness";
 
 const apiDir = path.resolve(import.meta.dirname, "..");
 
@@ -86,4 +88,23 @@ export async function startApiProcess(
       await exited;
     },
   };
+}
+
+/**
+ * A harness (the in-process API that makes changes) and `n` separate API processes on its
+ * database, started before the file's tests and stopped after them: the setup of every test that
+ * checks what reaches other API processes by LISTEN/NOTIFY.
+ */
+export function useApiProcesses(n = 2): { h: Harness; apis: ApiProcess[] } {
+  const cluster = { h: undefined as unknown as Harness, apis: [] as ApiProcess[] };
+  beforeAll(async () => {
+    cluster.h = await createHarness();
+    const env = { databaseUrl: cluster.h.database.url, secret: cluster.h.config.secret };
+    cluster.apis = await Promise.all(Array.from({ length: n }, () => startApiProcess(env)));
+  });
+  afterAll(async () => {
+    await Promise.all(cluster.apis.map((a) => a.stop()));
+    await cluster.h?.close();
+  });
+  return cluster;
 }

@@ -1,34 +1,23 @@
 import { waitFor } from "@keyflow/testing";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { createHarness, type Harness, projectWithKey } from "./harness";
-import { type ApiProcess, startApiProcess } from "./processes";
+import { expect, test } from "vitest";
+import { projectWithKey } from "./harness";
+import { type ApiProcess, startApiProcess, useApiProcesses } from "./processes";
 
-let h: Harness;
-let apis: ApiProcess[] = [];
-
-beforeAll(async () => {
-  h = await createHarness();
-  const env = { databaseUrl: h.database.url, secret: h.config.secret };
-  apis = await Promise.all([startApiProcess(env), startApiProcess(env)]);
-});
-afterAll(async () => {
-  await Promise.all(apis.map((a) => a.stop()));
-  await h.close();
-});
+const cluster = useApiProcesses(2);
 
 test("revocation reaches every API process through LISTEN/NOTIFY, well before the cache's hard TTL", async () => {
-  const k = await projectWithKey(h);
+  const k = await projectWithKey(cluster.h);
   const call = (api: ApiProcess) =>
     fetch(`${api.url}/api/projects/${k.project.id}/data_layers/last`, {
       headers: { authorization: `Bearer ${k.token}` },
     });
   // warm both caches
-  for (const api of apis) expect((await call(api)).status).toBe(200);
+  for (const api of cluster.apis) expect((await call(api)).status).toBe(200);
 
   const revokedAt = Date.now();
   await k.owner.client.apiKeys.revoke.mutate({ keyId: k.keyId });
   const latencies = await Promise.all(
-    apis.map((api) =>
+    cluster.apis.map((api) =>
       waitFor(
         "the revocation to reach the API process",
         async () => {
@@ -47,8 +36,8 @@ test("revocation reaches every API process through LISTEN/NOTIFY, well before th
 });
 
 test("usage buffered by an API process is written when it shuts down", async () => {
-  const k = await projectWithKey(h, { templateName: "Flushed" });
-  const api = await startApiProcess({ databaseUrl: h.database.url, secret: h.config.secret });
+  const k = await projectWithKey(cluster.h, { templateName: "Flushed" });
+  const api = await startApiProcess({ databaseUrl: cluster.h.database.url, secret: cluster.h.config.secret });
   const n = 25;
   for (let i = 0; i < n; i++) {
     const res = await fetch(`${api.url}/api/projects/${k.project.id}/data_layers/last`, {
@@ -57,7 +46,7 @@ test("usage buffered by an API process is written when it shuts down", async () 
     expect(res.status).toBe(200);
   }
   await api.stop();
-  const { count } = await h.db
+  const { count } = await cluster.h.db
     .selectFrom("usage_events")
     .select((eb) => eb.fn.countAll<number>().as("count"))
     .where("key_id", "=", k.keyId)

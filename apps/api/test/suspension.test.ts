@@ -1,36 +1,25 @@
 import { waitFor } from "@keyflow/testing";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { createHarness, type Harness, projectWithKey } from "./harness";
-import { type ApiProcess, startApiProcess } from "./processes";
+import { expect, test } from "vitest";
+import { projectWithKey } from "./harness";
+import { type ApiProcess, useApiProcesses } from "./processes";
 
 // Suspend / resume across processes (SPEC §12): the change is made by the harness's in-process API;
 // two separate API processes, with warm key caches, learn of it only by LISTEN/NOTIFY.
-let h: Harness;
-let apis: ApiProcess[] = [];
-
-beforeAll(async () => {
-  h = await createHarness();
-  const env = { databaseUrl: h.database.url, secret: h.config.secret };
-  apis = await Promise.all([startApiProcess(env), startApiProcess(env)]);
-});
-afterAll(async () => {
-  await Promise.all(apis.map((a) => a.stop()));
-  await h.close();
-});
+const cluster = useApiProcesses(2);
 
 test("suspend → 403 with the reason on every API process within 1 s; resume → 200 again, statistics continuous", async () => {
-  const k = await projectWithKey(h);
+  const k = await projectWithKey(cluster.h);
   const call = (api: ApiProcess) =>
     fetch(`${api.url}/api/projects/${k.project.id}/data_layers/last`, {
       headers: { authorization: `Bearer ${k.token}` },
     });
   // warm both caches: without NOTIFY they would keep answering 200 for the hard TTL (60 s)
-  for (const api of apis) expect((await call(api)).status).toBe(200);
+  for (const api of cluster.apis) expect((await call(api)).status).toBe(200);
 
   /** Polls every process until `status`; the latency counts from just before the change's commit. */
   const seenEverywhere = (since: number, status: number) =>
     Promise.all(
-      apis.map((api) =>
+      cluster.apis.map((api) =>
         waitFor(
           `HTTP ${status} from the API process`,
           async () => {
@@ -64,9 +53,9 @@ test("suspend → 403 with the reason on every API process within 1 s; resume �
   );
 
   // every call, refused or not, is a usage event of the same key (outcome denied for the 403s)
-  await Promise.all(apis.map((a) => a.stop()));
-  apis = [];
-  const events = await h.db
+  await Promise.all(cluster.apis.map((a) => a.stop()));
+  cluster.apis = [];
+  const events = await cluster.h.db
     .selectFrom("usage_events")
     .select(["status", "outcome"])
     .where("key_id", "=", k.keyId)
