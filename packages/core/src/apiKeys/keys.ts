@@ -15,7 +15,7 @@ import { assertKeyTransition, KEY_TRANSITIONS, type KeyState, keyState } from ".
 export { type KeyState, keyState };
 
 /** Keys (`k`) with their template (`t`) and project (`p`): what every key query needs. */
-const keysWithTemplate = (db: Db) =>
+export const keysWithTemplate = (db: Db) =>
   db
     .selectFrom("api_keys as k")
     .innerJoin("api_key_templates as t", "t.id", "k.template_id")

@@ -8,14 +8,12 @@ import { enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 import { keysChanged } from "./invalidation";
+import { keysWithTemplate } from "./keys";
 import { assertKeyTransition, KEY_TRANSITIONS, keyState, keyTransitionMessage } from "./lifecycle";
 
 /** A key of a project the caller manages (NOT_FOUND for outsiders, FORBIDDEN for other members). */
 async function managedKey(db: Db, principal: Principal, keyId: number) {
-  const key = await db
-    .selectFrom("api_keys as k")
-    .innerJoin("api_key_templates as t", "t.id", "k.template_id")
-    .innerJoin("projects as p", "p.id", "k.project_id")
+  const key = await keysWithTemplate(db)
     .select([
       "k.id",
       "k.user_id",
