@@ -1,23 +1,26 @@
 import { Keyring } from "@keyflow/core";
 import type { AppDeps } from "./deps";
+import { Meter } from "./keys/meter";
 import { RateLimiter } from "./keys/rateLimiter";
 import { UsageRecorder } from "./keys/usageRecorder";
 import { KeyVerifier } from "./keys/verifier";
 
-/** Per-process state of the API: key cache, usage buffer, rate limits. */
+/** Per-process state of the API: key cache, usage buffer, metering (leased rate and quota units). */
 export function createServices(deps: AppDeps) {
   const keyring = new Keyring(deps.config.secret);
   const verifier = new KeyVerifier(deps.db, deps.config.databaseUrl);
   const usage = new UsageRecorder(deps.db);
+  const meter = new Meter(deps.db);
   return {
     keyring,
     verifier,
     usage,
-    /** requests per key per minute (template limit) */
-    keyLimiter: new RateLimiter(),
+    /** rate limits and quotas of keys, across API processes */
+    meter,
     /** 401s per client IP per minute, so junk tokens cannot hammer the database */
     invalidKeyLimiter: new RateLimiter(),
     async close() {
+      await meter.close();
       await usage.close();
       await verifier.close();
     },

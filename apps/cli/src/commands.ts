@@ -1,4 +1,5 @@
 import type { AppRouter } from "@keyflow/api/router";
+import { MAX_ROLL_GRACE_MINUTES } from "@keyflow/schemas";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { Client } from "./client";
 import { csv, period, table, UsageError, when } from "./format";
@@ -10,6 +11,7 @@ export interface Options {
   project?: string;
   status?: string;
   reason?: string;
+  grace?: string;
   from?: string;
   to?: string;
   csv?: boolean;
@@ -27,6 +29,9 @@ Usage: npm run keyflow -- <command> [options]
   keys suspend <keyId> --reason "…"
   keys resume <keyId>
   keys revoke <keyId>
+  keys roll <keyId> [--grace <minutes>]
+                          a new token for the key; the old one works for the grace (default 0:
+                          refused at once), the holder's imported secrets get the new token
 
 Environment:
   KEYFLOW_URL    the server (default http://localhost:3000)
@@ -191,6 +196,23 @@ export async function run(client: Client, args: string[], opts: Options): Promis
       const keyId = idOf("keyId", target);
       await client.apiKeys.resume.mutate({ keyId });
       return `Resumed key ${keyId}.`;
+    }
+    case "keys roll": {
+      const keyId = idOf("keyId", target);
+      let graceMinutes: number | undefined;
+      if (opts.grace !== undefined) {
+        if (!/^\d{1,5}$/.test(opts.grace) || Number(opts.grace) > MAX_ROLL_GRACE_MINUTES)
+          throw new UsageError(
+            `--grace must be a whole number of minutes from 0 to ${MAX_ROLL_GRACE_MINUTES}`,
+          );
+        graceMinutes = Number(opts.grace);
+      }
+      const rolled = await client.apiKeys.roll.mutate({ keyId, graceMinutes });
+      // never printed: a token in a terminal ends up in logs; the holder reveals it in the web app
+      const own = rolled.token ? " You hold this key: reveal its new token on My keys." : "";
+      return rolled.oldTokenUntil
+        ? `Rolled key ${keyId}: the old token works until ${when(rolled.oldTokenUntil)}.${own}`
+        : `Rolled key ${keyId}: the old token is refused from now on.${own}`;
     }
     case "keys revoke": {
       const keyId = idOf("keyId", target);

@@ -11,6 +11,7 @@ const OPTIONS = {
   project: { type: "string" },
   status: { type: "string" },
   reason: { type: "string" },
+  grace: { type: "string" },
   from: { type: "string" },
   to: { type: "string" },
   csv: { type: "boolean" },

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import { type Config, createApp, createLucia } from "@keyflow/api";
-import { accessTokens, apiKeys, projects, roles, usage } from "@keyflow/core";
+import { accessTokens, apiKeys, Keyring, projects, roles, usage } from "@keyflow/core";
 import { freePort } from "@keyflow/db/embedded";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { createUser, type TestUser, waitFor } from "@keyflow/testing";
@@ -270,4 +270,50 @@ test("suspends, resumes and revokes a key; a bad command line and a revoked toke
   await accessTokens.revokeAccessToken(db, owner.as, { id: pat.id });
   const refused = await keyflow(["requests", "list", "--project", String(projectId)], { token: pat.token });
   expect(refused).toEqual({ code: 1, stdout: "", stderr: "the token was refused (revoked or unknown)\n" });
+});
+
+test("rolls a key: at once by default, or with a grace; a bad grace is one line and exit 1", {
+  timeout: CLI_TEST_TIMEOUT_MS,
+}, async () => {
+  const db = database.db;
+  const keyring = new Keyring("test-master-secret-0123456789abcdef");
+  const roller = await createUser(db, "Roller");
+  const request = await apiKeys.requestKey(db, roller.as, { templateId });
+  const { keyId } = await apiKeys.approveRequest(db, owner.as, { requestId: request.id }, keyring);
+  const tokenHash = async () =>
+    (await db.selectFrom("api_keys").select("token_hash").where("id", "=", keyId).executeTakeFirstOrThrow())
+      .token_hash;
+  const before = await tokenHash();
+
+  const bad = await keyflow(["keys", "roll", String(keyId), "--grace", "1h"]);
+  expect(bad).toEqual({
+    code: 1,
+    stdout: "",
+    stderr: "--grace must be a whole number of minutes from 0 to 10080 (see: npm run keyflow -- help)\n",
+  });
+  expect(await tokenHash()).toEqual(before);
+
+  const rolled = await keyflow(["keys", "roll", String(keyId)]);
+  expect(rolled).toEqual({
+    code: 0,
+    stdout: `Rolled key ${keyId}: the old token is refused from now on.\n`,
+    stderr: "",
+  });
+  const after = await tokenHash();
+  expect(after).not.toEqual(before);
+
+  const graced = await keyflow(["keys", "roll", String(keyId), "--grace", "30"]);
+  expect(graced.stdout).toMatch(
+    new RegExp(
+      `^Rolled key ${keyId}: the old token works until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\.\\n$`,
+    ),
+  );
+  expect(graced.stdout).not.toContain("kf_");
+  const row = await db
+    .selectFrom("api_keys")
+    .select(["previous_token_hash", "previous_token_until"])
+    .where("id", "=", keyId)
+    .executeTakeFirstOrThrow();
+  expect(row.previous_token_hash).toEqual(after);
+  expect(row.previous_token_until!.getTime()).toBeGreaterThan(Date.now() + 29 * 60_000);
 });

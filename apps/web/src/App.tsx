@@ -10,6 +10,7 @@ import { ProjectsList } from "./pages/projects/ProjectsList";
 
 const Account = lazy(() => import("./pages/account/Account"));
 const DevMailbox = lazy(() => import("./pages/mailbox/DevMailbox"));
+const MyKeys = lazy(() => import("./pages/myKeys/MyKeysPage"));
 const ProjectShell = lazy(() => import("./pages/project/ProjectShell"));
 const About = lazy(() => import("./pages/project/About"));
 const Graph = lazy(() => import("./pages/project/graph/Graph"));
@@ -65,6 +66,7 @@ export function App() {
       <Route path={webPaths.signUp} component={SignUp} />
       <Route component={Authed}>
         <Route path={webPaths.account} component={Account} />
+        <Route path={webPaths.myKeys} component={MyKeys} />
         <Route path={webPaths.mailbox} component={DevMailbox} />
         <Route path={webPaths.projects} component={ProjectsList} />
       </Route>

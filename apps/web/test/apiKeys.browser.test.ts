@@ -177,6 +177,8 @@ describe("API keys in a real browser: template, request, approval, use, statisti
     await requestRow
       .getByRole("button", { name: `Approve request from Grace Requester for ${TEMPLATE}` })
       .click();
+    // ✓ opens the approval (an optional expiry): approve with the template's default
+    await o.getByRole("dialog", { name: "Approve request" }).getByRole("button", { name: "Approve" }).click();
     await requests.getByText("No pending requests.").waitFor();
     await requests.getByRole("button", { name: "All" }).click();
     await requests

@@ -1,5 +1,5 @@
-import type { mail } from "@keyflow/core";
-import { webPaths } from "@keyflow/schemas";
+import { addJob, type mail } from "@keyflow/core";
+import { TASKS, webPaths } from "@keyflow/schemas";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { type BrowserSession, useBrowser } from "./browser";
@@ -27,6 +27,12 @@ const LINK_LABELS: Record<mail.EmailTemplateName, string> = {
   key_revoked: "Open the project",
   key_suspended: "Open the About page",
   key_resumed: "Open the About page",
+  key_rolled: "Open My keys",
+  key_auto_issued: "Open Usage statistics",
+  key_expiring: "Open My keys",
+  key_expired: "Open the About page",
+  key_quota_granted: "Open My keys",
+  key_quota_warning: "Open My keys",
 };
 
 describe("every e-mail's link opens the page it promises", () => {
@@ -71,8 +77,23 @@ describe("every e-mail's link opens the page it promises", () => {
     const toOwner: [BrowserSession, WebUser] = [owner, olga];
     const toRequester: [BrowserSession, WebUser] = [requester, grace];
 
-    // ---- key_requested → the owner's Requests list with the request; approving it there
-    await grace.api.apiKeys.request.mutate({ templateId: forecast!.id, message: MESSAGE });
+    // ---- key_requested → the owner's Requests list with the request; approving it there.
+    // The template asks an (optional) question: the mail and the row show the answer.
+    const question = { id: "fields", text: "Which fields do you irrigate?", required: false };
+    await olga.api.apiKeys.updateTemplate.mutate({ templateId: forecast!.id, requestQuestions: [question] });
+    await grace.api.apiKeys.request.mutate({
+      templateId: forecast!.id,
+      message: MESSAGE,
+      answers: { fields: "North and east" },
+    });
+    const requestMail = await openMail(
+      owner.page,
+      new RegExp(`API key request for ${FORECAST} in ${SERVICE}`),
+      olga.email,
+    );
+    await expect
+      .poll(() => requestMail.locator(".mail-text").textContent())
+      .toContain("Which fields do you irrigate?\nNorth and east");
     await follow("key_requested", toOwner, new RegExp(`API key request for ${FORECAST} in ${SERVICE}`), {
       path: webPaths.project(project.id, "apiKeys"),
       heading: "API keys",
@@ -80,10 +101,16 @@ describe("every e-mail's link opens the page it promises", () => {
         const requests = tab.getByRole("region", { name: "Requests" });
         const row = requests.getByRole("row", { name: /Grace Requester/ });
         await row.getByText(MESSAGE).waitFor();
+        await row.getByRole("definition").filter({ hasText: "North and east" }).waitFor();
         await row.getByText(FORECAST).waitFor();
         await row.getByText("pending").waitFor();
         await row
           .getByRole("button", { name: `Approve request from Grace Requester for ${FORECAST}` })
+          .click();
+        // ✓ opens the approval (an optional expiry): approve with the template's default
+        await tab
+          .getByRole("dialog", { name: "Approve request" })
+          .getByRole("button", { name: "Approve" })
           .click();
         await requests.getByText("No pending requests.").waitFor();
       },
@@ -131,6 +158,23 @@ describe("every e-mail's link opens the page it promises", () => {
         check: async (tab) => {
           await tile(tab, FORECAST).getByText("Confirmed", { exact: true }).waitFor();
           expect(await tile(tab, FORECAST).getByText(SUSPEND_REASON).count()).toBe(0);
+        },
+      },
+    );
+
+    // ---- key_rolled → My keys with the rolled key (the owner's roll: the old token stopped at once)
+    await olga.api.apiKeys.roll.mutate({ keyId: held!.id });
+    await follow(
+      "key_rolled",
+      toRequester,
+      new RegExp(`Your API key for ${FORECAST} in ${SERVICE} was rolled`),
+      {
+        path: webPaths.myKeys,
+        heading: "My keys",
+        check: async (tab) => {
+          const card = tab.getByRole("region", { name: `${FORECAST} key of ${SERVICE}` });
+          await card.getByText("Active", { exact: true }).waitFor();
+          await card.getByText("Last rolled").waitFor();
         },
       },
     );
@@ -212,6 +256,90 @@ describe("every e-mail's link opens the page it promises", () => {
         await tab.locator(".sidenav").getByRole("link", { name: "Graph" }).click();
         await tab.getByTestId("graph-svg").getByRole("button", { name: "data node input" }).waitFor();
       },
+    });
+
+    // ---- key_expiring → My keys with the key and "expires in …"; key_expired → the About page.
+    // The expiry is set in the database and the notify_expiry job queued at once (no cron minute).
+    const again = await grace.api.apiKeys.request.mutate({ templateId: forecast!.id });
+    const { keyId: expiringId } = await olga.api.apiKeys.approve.mutate({ requestId: again.id });
+    const expireIn = async (ms: number) => {
+      await server()
+        .db.updateTable("api_keys")
+        .set({ expires_at: new Date(Date.now() + ms) })
+        .where("id", "=", expiringId)
+        .execute();
+      await server()
+        .db.transaction()
+        .execute((trx) => addJob(trx, TASKS.notifyExpiry, {}));
+    };
+    await expireIn(5 * 3_600_000);
+    await follow("key_expiring", toRequester, new RegExp(`Your API key for ${FORECAST} expires in a day`), {
+      path: webPaths.myKeys,
+      heading: "My keys",
+      check: async (tab) => {
+        const card = tab.getByRole("region", { name: `${FORECAST} key of ${SERVICE}` });
+        await card.getByText(/^expires in \d+ hours$/).waitFor();
+      },
+    });
+    await expireIn(-60_000);
+    await follow(
+      "key_expired",
+      toRequester,
+      new RegExp(`Your API key for ${FORECAST} in ${SERVICE} expired`),
+      {
+        path: about,
+        heading: SERVICE,
+        check: async (tab) => {
+          await tile(tab, FORECAST).getByText("Your key expired. You may request a new one.").waitFor();
+          await tile(tab, FORECAST).getByRole("button", { name: "Request" }).waitFor();
+        },
+      },
+    );
+
+    // ---- key_auto_issued → Usage statistics with the key a template issued at once
+    const instant = await olga.api.apiKeys.createTemplate.mutate({
+      projectId: project.id,
+      name: "Instant API",
+      roleId: role.id,
+    });
+    await olga.api.apiKeys.updateTemplate.mutate({ templateId: instant.id, approval: "auto" });
+    expect((await grace.api.apiKeys.request.mutate({ templateId: instant.id })).issued).toBe(true);
+    await follow("key_auto_issued", toOwner, /Grace Requester received an API key for Instant API/, {
+      path: webPaths.project(project.id, "issuedKeys"),
+      heading: "Usage statistics",
+      check: async (tab) => {
+        await tab
+          .getByRole("row", { name: /Grace Requester/ })
+          .filter({ hasText: "Instant API" })
+          .waitFor();
+      },
+    });
+
+    // ---- key_quota_granted and key_quota_warning → My keys with the key. A quota of 1 a month,
+    // topped up by 1: the second call uses it all up
+    await olga.api.apiKeys.updateTemplate.mutate({
+      templateId: instant.id,
+      quota: { requests: 1, period: "month" },
+    });
+    const instantKey = (await grace.api.apiKeys.mine.query()).find((k) => k.templateName === "Instant API")!;
+    await olga.api.apiKeys.grantQuota.mutate({ keyId: instantKey.id, requests: 1 });
+    const instantCard = (tab: Page) => tab.getByRole("region", { name: `Instant API key of ${SERVICE}` });
+    await follow("key_quota_granted", toRequester, /Your API key for Instant API got 1 more request$/, {
+      path: webPaths.myKeys,
+      heading: "My keys",
+      check: (tab) => instantCard(tab).waitFor(),
+    });
+    const { token } = await grace.api.apiKeys.reveal.mutate({ keyId: instantKey.id });
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${server().url}/api/projects/${project.id}/data_layers/last`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+    }
+    await follow("key_quota_warning", toRequester, /Your API key for Instant API used 100 % of its quota/, {
+      path: webPaths.myKeys,
+      heading: "My keys",
+      check: (tab) => instantCard(tab).waitFor(),
     });
 
     expect([...followed].sort()).toEqual(Object.keys(LINK_LABELS).sort());

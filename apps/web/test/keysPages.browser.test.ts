@@ -276,6 +276,8 @@ describe("the key pages as a person uses them", () => {
     await requests
       .getByRole("button", { name: `Approve request from Grace Requester for ${ARCHIVE}` })
       .click();
+    // ✓ opens the approval (an optional expiry): approve with the template's default
+    await o.getByRole("dialog", { name: "Approve request" }).getByRole("button", { name: "Approve" }).click();
     const decided = o.getByRole("status", { name: "Request decided" });
     await decided.getByText(/Approved: Grace Requester now holds a key for Archive API/).waitFor();
     await owner.screenshot("keys-pages-03-approved-1280");

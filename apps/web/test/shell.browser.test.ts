@@ -181,6 +181,8 @@ describe("the app's frame on every page, at desktop and phone widths", () => {
       }
       await page.goto(webPaths.account);
       await checkPage(s, "account", { heading: /^Account$/, title: "Account · Keyflow", signedIn: true });
+      await page.goto(webPaths.myKeys);
+      await checkPage(s, "my-keys", { heading: /^My keys$/, title: "My keys · Keyflow", signedIn: true });
       await page.goto(webPaths.mailbox);
       await page.locator(".mail-list").getByRole("button").first().waitFor({ timeout: 30_000 });
       await checkPage(s, "mailbox", {

@@ -10,11 +10,12 @@ import { type Executor, workerExecutor } from "./executor/index";
 import { deadAfterFromEnv, type Heartbeats, startHeartbeats } from "./heartbeat";
 import { graphileLogger, logger } from "./logger";
 import { taskList } from "./tasks/index";
+import { NOTIFY_EXPIRY_CRON } from "./tasks/notify_expiry";
 import { ROLLUP_USAGE_CRON } from "./tasks/rollup_usage";
 import { SWEEP_JOBS_CRON, sweepJobsOnce } from "./tasks/sweep_jobs";
 
-/** The default crontab: the usage rollup and the stale-job sweep, each every minute. */
-export const DEFAULT_CRONTAB = `${ROLLUP_USAGE_CRON}\n${SWEEP_JOBS_CRON}`;
+/** The default crontab: the usage rollup, the stale-job sweep and the expiry notices, each every minute. */
+export const DEFAULT_CRONTAB = [ROLLUP_USAGE_CRON, SWEEP_JOBS_CRON, NOTIFY_EXPIRY_CRON].join("\n");
 
 export interface StartWorkerOptions {
   databaseUrl: string;
@@ -29,7 +30,7 @@ export interface StartWorkerOptions {
    * up with a different one (SPEC §11); the first process to start records its check value.
    */
   secret?: string;
-  /** graphile-worker crontab; default {@link DEFAULT_CRONTAB} (usage rollup and job sweep, every minute). */
+  /** graphile-worker crontab; default {@link DEFAULT_CRONTAB} (usage rollup, job sweep, expiry notices: every minute). */
   crontab?: string;
   /** Runs node jobs; default local child processes, kept away from the data directory. */
   executor?: Executor;

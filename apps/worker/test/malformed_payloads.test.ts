@@ -9,7 +9,7 @@ import { queuedJobs } from "./queue";
 // A job whose payload breaks its task's contract (queued by hand, or by another version) is
 // dropped with an error line in the worker's log, never retried: a retry cannot fix it. The
 // worker runs as `npm run start:worker` does, so the log is the one an operator reads.
-// (rollup_usage and sweep_jobs take any payload: graphile-worker's cron passes its own.)
+// (rollup_usage, sweep_jobs and notify_expiry take any payload: graphile-worker's cron passes its own.)
 
 let t: TestDatabase;
 let main: ReturnType<typeof startMain>;

@@ -81,7 +81,9 @@ test("the rollup is scheduled every minute; jobs on two workers at once roll eac
   // graphile-worker registered the cron item (it queues it at each minute, once across workers)
   const known = await sql<{ identifier: string }>`
     select identifier from graphile_worker._private_known_crontabs`.execute(t.db);
-  expect(known.rows.map((r) => r.identifier).sort()).toEqual([TASKS.rollupUsage, TASKS.sweepJobs]);
+  expect(known.rows.map((r) => r.identifier).sort()).toEqual(
+    [TASKS.notifyExpiry, TASKS.rollupUsage, TASKS.sweepJobs].sort(),
+  );
 
   const utils = await makeWorkerUtils({ pgPool: t.pool });
   try {

@@ -11,6 +11,7 @@ export * as graph from "./graph";
 export * as jobs from "./jobs";
 export * as mail from "./mail";
 export * as members from "./members";
+export * as metering from "./metering";
 export * as packages from "./packages";
 export * from "./principal";
 export * as projects from "./projects";

@@ -39,6 +39,7 @@ describe("key lifecycle table", () => {
       ]),
     );
     expect(allowed).toEqual({
+      roll: ["active"],
       suspend: ["active"],
       resume: ["suspended"],
       revoke: ["active", "suspended", "expired"],
@@ -71,6 +72,9 @@ describe("key lifecycle table", () => {
     expect(keyTransitionMessage("resume", "active")).toBe("The key is already active");
     expect(keyTransitionMessage("suspend", "suspended")).toBe("The key is already suspended");
     expect(keyTransitionMessage("revoke", "revoked")).toBe("The key is already revoked");
+    expect(keyTransitionMessage("roll", "suspended")).toBe(
+      "The key is suspended; only an active key can be rolled",
+    );
   });
 
   test("what each does: the cache is told on suspend, resume and revoke; secrets are flagged, never removed", () => {

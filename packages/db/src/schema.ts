@@ -179,8 +179,25 @@ export interface ApiKeyTemplatesTable {
   rate_limit_per_minute: number | null;
   key_ttl_days: number | null;
   allow_shared_layers: Generated<boolean>;
+  /** "auto": a request issues the key at once (SPEC §12) */
+  approval: Generated<"manual" | "auto">;
+  /** caps every key's lifetime, also an expiry chosen at approval; null = unlimited */
+  max_ttl_days: number | null;
+  /** up to 5 questions the requester answers: `[{id, text, required}]` */
+  request_questions: ColumnType<RequestQuestion[], string | undefined, string>;
+  /** over the rate limit: "reject" (429) or "wait" (held up to 10 s, for the RnDFlow client) */
+  rate_limit_mode: Generated<"reject" | "wait">;
+  /** a quota of requests answered < 400 per period; both null = no quota */
+  quota_requests: number | null;
+  quota_period: "day" | "month" | "total" | null;
   created_at: CreatedAt;
   deleted_at: Timestamp | null;
+}
+
+export interface RequestQuestion {
+  id: string;
+  text: string;
+  required: boolean;
 }
 
 export interface ApiKeyTemplateFieldsTable {
@@ -206,6 +223,10 @@ export interface KeyRequestsTable {
   reason: Generated<string>;
   decided_by: number | null;
   decided_at: Timestamp | null;
+  /** answers to the template's request questions, by question id */
+  answers: ColumnType<Record<string, string>, string | undefined, string>;
+  /** the expiry a manager set at approval (null: the template's default) */
+  expires_at: Timestamp | null;
   created_at: CreatedAt;
 }
 
@@ -227,6 +248,15 @@ export interface ApiKeysTable {
   suspended_at: Timestamp | null;
   suspended_by: number | null;
   suspend_reason: string | null;
+  /** the token before the last roll: accepted until previous_token_until, then refused as rolled */
+  previous_token_hash: Buffer | null;
+  previous_token_until: Timestamp | null;
+  rolled_at: Timestamp | null;
+  rolled_by: number | null;
+  /** expiry notices already sent (each at most once per key) */
+  notified_7d_at: Timestamp | null;
+  notified_1d_at: Timestamp | null;
+  notified_expired_at: Timestamp | null;
 }
 
 export type UsageOutcome = "ok" | "client_error" | "server_error" | "rate_limited" | "denied";
@@ -241,6 +271,24 @@ export interface UsageEventsTable {
   outcome: UsageOutcome;
   duration_ms: number;
   price: ColumnType<string, string, string>;
+  /** where the call came from (SPEC §13) */
+  ip: string | null;
+}
+
+export interface RateWindowsTable {
+  key_id: number;
+  window_start: Timestamp;
+  used: number;
+  last_grant: number;
+}
+
+export interface QuotaUsageTable {
+  key_id: number;
+  period_start: Timestamp;
+  leased: Generated<number>;
+  granted: Generated<number>;
+  notified_80_at: Timestamp | null;
+  notified_100_at: Timestamp | null;
 }
 
 export interface UsageHourlyTable {
@@ -357,4 +405,6 @@ export interface Database {
   jobs: JobsTable;
   worker_heartbeats: WorkerHeartbeatsTable;
   email_deliveries: EmailDeliveriesTable;
+  rate_windows: RateWindowsTable;
+  quota_usage: QuotaUsageTable;
 }

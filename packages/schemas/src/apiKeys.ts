@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { quotaSetting, RATE_LIMIT_MODES } from "./metering";
 import { description, id, identifier, message, name, text } from "./primitives";
 
 export const MAX_TEMPLATE_NAME = 80;
@@ -15,6 +16,15 @@ export const REQUEST_STATUSES = ["pending", "approved", "rejected", "withdrawn",
 export const KEY_STATES = ["active", "suspended", "revoked", "expired"] as const;
 /** A suspension's reason is shown to the holder in every refused call, the e-mail and the tiles. */
 export const MAX_SUSPEND_REASON = 200;
+/** A roll's grace: how long the old token keeps working (SPEC §12). */
+export const MAX_ROLL_GRACE_MINUTES = 10_080;
+export const DEFAULT_HOLDER_ROLL_GRACE_MINUTES = 60;
+export const APPROVAL_MODES = ["manual", "auto"] as const;
+export const MAX_REQUEST_QUESTIONS = 5;
+export const MAX_QUESTION_TEXT = 200;
+export const MAX_ANSWER = 1000;
+/** Expiry notices go this many days before `expiresAt` (and once on expiry); tiles say "expires in …" within the first. */
+export const EXPIRY_NOTICE_DAYS = [7, 1] as const;
 
 export const templateName = name(MAX_TEMPLATE_NAME);
 const RESERVED_MESSAGE = `is reserved for the key's token (imported as <prefix>_${RESERVED_FIELD_NAME})`;
@@ -40,6 +50,14 @@ const price = z
   .transform((v) => String(v).trim())
   .refine((v) => /^\d{1,8}(\.\d{1,6})?$/.test(v), "must be a non-negative decimal with at most 6 decimals");
 
+/** A question the requester answers in the REQUEST dialog; `id` keys the answer. */
+export const requestQuestion = z.object({
+  id: identifier(40),
+  text: name(MAX_QUESTION_TEXT),
+  required: z.boolean(),
+});
+export type RequestQuestion = z.output<typeof requestQuestion>;
+
 export const createTemplateInput = z.object({ projectId: id, name: templateName, roleId: id });
 export const updateTemplateInput = z.object({
   templateId: id,
@@ -50,6 +68,17 @@ export const updateTemplateInput = z.object({
   rateLimitPerMinute: z.number().int().min(1).max(MAX_RATE_LIMIT_PER_MINUTE).nullable().optional(),
   keyTtlDays: z.number().int().min(1).max(MAX_KEY_TTL_DAYS).nullable().optional(),
   allowSharedLayers: z.boolean().optional(),
+  approval: z.enum(APPROVAL_MODES).optional(),
+  /** SPEC §13: over the rate limit refuse (429) or hold the request up to 10 s */
+  rateLimitMode: z.enum(RATE_LIMIT_MODES).optional(),
+  /** requests answered < 400 per period; null removes the quota */
+  quota: quotaSetting.optional(),
+  maxTtlDays: z.number().int().min(1).max(MAX_KEY_TTL_DAYS).nullable().optional(),
+  requestQuestions: z
+    .array(requestQuestion)
+    .max(MAX_REQUEST_QUESTIONS, `must have at most ${MAX_REQUEST_QUESTIONS} questions`)
+    .refine((qs) => new Set(qs.map((q) => q.id)).size === qs.length, "must have distinct ids")
+    .optional(),
 });
 export const templateIdInput = z.object({ templateId: id });
 
@@ -72,8 +101,23 @@ export const updateFieldInput = z.object({
 });
 export const fieldIdInput = z.object({ fieldId: id });
 
-export const requestKeyInput = z.object({ templateId: id, message: message.optional() });
+export const requestKeyInput = z.object({
+  templateId: id,
+  message: message.optional(),
+  /** answers to the template's request questions, by question id */
+  answers: z
+    .record(z.string().max(40), text().max(MAX_ANSWER, `must be at most ${MAX_ANSWER} characters`))
+    .optional(),
+});
 export const requestIdInput = z.object({ requestId: id });
+/** `expiresAt`: an expiry earlier than the template's default (never past its `maxTtlDays` cap). */
+export const approveInput = z.object({
+  requestId: id,
+  expiresAt: z
+    .date({ error: "must be a date" })
+    .max(new Date("9999-12-31T00:00:00Z"), "must be before the year 10000")
+    .optional(),
+});
 export const rejectInput = z.object({ requestId: id, reason: message.optional() });
 /** The Requests list keeps showing a withdrawn request this long, beside the pending ones. */
 export const WITHDRAWN_SHOWN_DAYS = 7;
@@ -89,3 +133,8 @@ export const listRequestsInput = z.object({
 });
 export const keyIdInput = z.object({ keyId: id });
 export const suspendKeyInput = z.object({ keyId: id, reason: name(MAX_SUSPEND_REASON) });
+/** Omitted grace: 60 minutes for the holder, 0 for a manager (the "leaked key" roll). */
+export const rollKeyInput = z.object({
+  keyId: id,
+  graceMinutes: z.number().int().min(0).max(MAX_ROLL_GRACE_MINUTES).optional(),
+});

@@ -45,6 +45,8 @@ export const AUDIT_ACTION_GROUPS = {
     "key.revoke",
     "key.suspend",
     "key.resume",
+    "key.roll",
+    "key.quota_grant",
   ],
   secrets: [
     "secret.create",
@@ -54,6 +56,8 @@ export const AUDIT_ACTION_GROUPS = {
     "secret.set_nodes",
     "secret.import",
     "secret.grant_key",
+    // a roll rewrote an imported `<prefix>_token` secret with the new token (audited in its project)
+    "secret.token_rewrite",
   ],
 } as const;
 export type AuditActionGroup = keyof typeof AUDIT_ACTION_GROUPS;

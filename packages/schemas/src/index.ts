@@ -6,6 +6,7 @@ export * from "./dataLayers";
 export * from "./graph";
 export * from "./jobs";
 export * from "./members";
+export * from "./metering";
 export * from "./packages";
 export * from "./permissions";
 export * from "./primitives";

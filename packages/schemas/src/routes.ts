@@ -20,6 +20,8 @@ export const webPaths = {
   account: "/account",
   mailbox: "/mailbox",
   projects: "/projects",
+  /** every key the user holds, across projects (SPEC §12 "My keys") */
+  myKeys: "/keys",
   /** The router's pattern for a project's pages. */
   projectPattern: "/projects/:projectId",
   project: (projectId: number | string, section: ProjectSection = "about") =>

@@ -10,6 +10,7 @@ export const TASKS = {
   runNodeJob: "run_node_job",
   rollupUsage: "rollup_usage",
   sweepJobs: "sweep_jobs",
+  notifyExpiry: "notify_expiry",
 } as const;
 export type TaskName = (typeof TASKS)[keyof typeof TASKS];
 
@@ -27,6 +28,7 @@ export const taskPayloads = {
   // cron tasks: graphile-worker passes its own `_cron` details, which they ignore
   rollup_usage: z.unknown(),
   sweep_jobs: z.unknown(),
+  notify_expiry: z.unknown(),
 } satisfies Record<TaskName, z.ZodType>;
 export type TaskPayload<K extends TaskName> = z.output<(typeof taskPayloads)[K]>;
 

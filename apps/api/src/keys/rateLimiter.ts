@@ -10,8 +10,8 @@ export interface RateDecision {
 }
 
 /**
- * Fixed one-minute windows per key, in this process only: with N API processes a key can make up
- * to N × the limit (documented in the README).
+ * Fixed one-minute windows, in this process only: for the invalid-token limit per address, and for
+ * key rate limits while PostgreSQL cannot lease them (see Meter).
  */
 export class RateLimiter {
   private readonly windows = new Map<number | string, { start: number; count: number }>();

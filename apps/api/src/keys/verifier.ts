@@ -19,7 +19,7 @@ type NodeFact = NonNullable<Awaited<ReturnType<DataPlaneFacts["node"]>>>;
 type LayerFact = NonNullable<Awaited<ReturnType<DataPlaneFacts["layer"]>>>;
 export type Verification =
   | { key: VerifiedKey }
-  | { refusal: "malformed" | "unknown" | "revoked" | "expired" | "suspended"; key?: VerifiedKey }
+  | { refusal: "malformed" | "unknown" | "revoked" | "expired" | "suspended" | "rolled"; key?: VerifiedKey }
   /** the caller's address is over its junk-token limit and the token is no known key: not looked up */
   | { refusal: "throttled"; key?: undefined };
 
@@ -131,6 +131,8 @@ export class KeyVerifier {
     }
     if (key.refusal) return { refusal: key.refusal, key };
     if (key.expiresAt && key.expiresAt.getTime() <= now) return { refusal: "expired", key };
+    // a rolled key's previous token: its cached entry carries the grace end, refused once it passed
+    if (key.graceUntil && key.graceUntil.getTime() <= now) return { refusal: "rolled", key };
     return { key };
   }
 

@@ -1,4 +1,5 @@
-import type { apiKeys } from "@keyflow/core";
+import { isIP } from "node:net";
+import { type apiKeys, metering, type usage } from "@keyflow/core";
 import type { UsageOutcome } from "@keyflow/db";
 import { ACCESS_TOKEN_PREFIX } from "@keyflow/schemas";
 import type { Context, MiddlewareHandler } from "hono";
@@ -17,6 +18,7 @@ const REFUSALS = {
   revoked: "API key revoked",
   expired: "API key expired",
   suspended: "API key suspended",
+  rolled: "API key rolled: use the new token",
 } as const;
 
 export function outcomeOf(status: number): UsageOutcome {
@@ -72,12 +74,13 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
         return c.json({ detail: `API key suspended: ${verification.key.suspendReason ?? ""}` }, 403);
       }
       if (verification.key) recordUsage(services, c, verification.key, 401, started);
-      // a revoked or expired key is a real one: it is told so, never throttled as junk
+      // a revoked, expired or rolled key is a real one: it is told so, never throttled as junk
       return refuse(REFUSALS[refusal], refusal === "malformed" || refusal === "unknown");
     }
     const key = verification.key;
-    if (key.rateLimitPerMinute !== null) {
-      const rate = services.keyLimiter.take(key.keyId, key.rateLimitPerMinute);
+    // global across API processes (SPEC §13): leased from PostgreSQL in slices, spent from memory
+    const rate = await services.meter.admit(key);
+    if (rate) {
       c.header("X-RateLimit-Limit", String(rate.limit));
       c.header("X-RateLimit-Remaining", String(rate.remaining));
       c.header("X-RateLimit-Reset", String(rate.resetAt));
@@ -87,11 +90,52 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
         return c.json({ detail: `Rate limit of ${rate.limit} requests per minute exceeded` }, 429);
       }
     }
+    const quota = await services.meter.reserve(key);
+    if (quota && key.quota) {
+      c.header("X-Quota-Limit", String(quota.limit));
+      c.header("X-Quota-Remaining", String(quota.remaining));
+      c.header(
+        "X-Quota-Reset",
+        quota.renewsAt ? String(Math.ceil(quota.renewsAt.getTime() / 1000)) : "never",
+      );
+      if (!quota.allowed) {
+        if (quota.unavailable) {
+          recordUsage(services, c, key, 503, started);
+          return c.json({ detail: "The key's quota cannot be checked right now; try again shortly" }, 503);
+        }
+        recordUsage(services, c, key, 429, started);
+        return c.json({ detail: quotaUsedUp(key.quota, quota.limit, quota.renewsAt) }, 429);
+      }
+    }
     c.set("key", key);
     c.set("principal", await services.verifier.principalFor(key));
-    await next();
-    recordUsage(services, c, key, c.res.status, started);
+    // a write commits its own usage event in its transaction (a crash then loses none of them)
+    let committed = false;
+    c.set("usageInTransaction", (status) => {
+      committed = true;
+      return usageEvent(c, key, status, started);
+    });
+    try {
+      await next();
+    } finally {
+      // an answer ≥ 400 (or a thrown error) spends no quota
+      services.meter.settle(key, c.res.status);
+    }
+    // a write whose transaction failed answered an error: that one is buffered like any other
+    if (!committed || c.res.status >= 400) recordUsage(services, c, key, c.res.status, started);
   };
+}
+
+/** The caller's address for its usage event (SPEC §13): the socket's peer, as PostgreSQL's inet takes it. */
+function sourceIp(c: Context<RestEnv>): string | null {
+  const ip = clientIp(c);
+  return isIP(ip) ? ip : null;
+}
+
+/** The 429 of a used-up quota, with when it renews (SPEC §13). */
+function quotaUsedUp(quota: NonNullable<apiKeys.VerifiedKey["quota"]>, limit: number, renewsAt: Date | null) {
+  const renews = renewsAt ? `; renews at ${renewsAt.toISOString()}` : "";
+  return `Quota of ${limit} requests ${metering.periodWords(quota.period)} used up${renews}`;
 }
 
 /** One usage event of a key request (buffered, see UsageRecorder). */
@@ -102,7 +146,16 @@ function recordUsage(
   status: number,
   started: number,
 ) {
-  services.usage.record({
+  services.usage.record(usageEvent(c, key, status, started));
+}
+
+function usageEvent(
+  c: Context<RestEnv>,
+  key: apiKeys.VerifiedKey,
+  status: number,
+  started: number,
+): usage.UsageEvent {
+  return {
     keyId: key.keyId,
     at: new Date(),
     method: c.req.method,
@@ -111,5 +164,6 @@ function recordUsage(
     outcome: outcomeOf(status),
     durationMs: performance.now() - started,
     price: key.pricePerRequest,
-  });
+    ip: sourceIp(c),
+  };
 }

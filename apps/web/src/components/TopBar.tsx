@@ -95,6 +95,9 @@ export function TopBar() {
                 <A href={webPaths.projects} activeClass="active">
                   Projects
                 </A>
+                <A href={webPaths.myKeys} activeClass="active">
+                  My keys
+                </A>
                 <A href={webPaths.mailbox} activeClass="active">
                   Dev mailbox
                 </A>

@@ -1,3 +1,5 @@
+import { EXPIRY_NOTICE_DAYS } from "@keyflow/schemas";
+
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 
@@ -66,4 +68,18 @@ export function formatDuration(ms: number): string {
     if (n >= 1) return `${n} ${name}${n === 1 ? "" : "s"}`;
   }
   return "less than a minute";
+}
+
+/**
+ * "expires in 3 days" while `expiresAt` lies at most EXPIRY_NOTICE_DAYS[0] (7) days ahead, the
+ * window in which the holder is e-mailed; null for no expiry, one further off, or one passed.
+ */
+export function expiresIn(
+  expiresAt: Date | string | null | undefined,
+  now: Date = new Date(),
+): string | null {
+  if (!expiresAt) return null;
+  const left = new Date(expiresAt).getTime() - now.getTime();
+  if (left <= 0 || left > EXPIRY_NOTICE_DAYS[0] * DAY_MS) return null;
+  return `expires in ${formatDuration(left)}`;
 }

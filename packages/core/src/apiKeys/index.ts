@@ -1,4 +1,5 @@
 export { keyHashesSince } from "./directory";
+export { type ExpiryNoticeCounts, sendExpiryNotices } from "./expiry";
 export { addField, removeField, updateField } from "./fields";
 export { KEY_CHANNEL, type KeyScope, keysChanged, onKeysChanged } from "./invalidation";
 export {
@@ -6,7 +7,6 @@ export {
   type KeyFilter,
   keyIsUsable,
   keyState,
-  myKeys,
   revealKey,
   revokeKey,
   revokeKeys,
@@ -20,7 +20,9 @@ export {
   keyTransitionMessage,
   REQUEST_TRANSITIONS,
 } from "./lifecycle";
+export { type KeyImport, myKeys } from "./myKeys";
 export { approveRequest, listRequests, rejectRequest, requestKey, withdrawRequest } from "./requests";
+export { type RollResult, rollKey } from "./roll";
 export { resumeKey, suspendKey } from "./suspend";
 export { assertTemplateRoles, templatesUsingRole } from "./templateRule";
 export {

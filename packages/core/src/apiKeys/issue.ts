@@ -1,6 +1,7 @@
 import { type Database, sql, type Transaction } from "@keyflow/db";
 import { generateToken, hashToken, type Keyring, tokenStart } from "../crypto";
-import { conflict, isUniqueViolation } from "../errors";
+import { badRequest, conflict, isUniqueViolation } from "../errors";
+import { emailTime } from "../mail/templates";
 
 /** Associated data binding an encrypted token to its row. */
 export const tokenAad = (keyId: number) => `api_keys:${keyId}`;
@@ -45,11 +46,40 @@ async function personalLayer(
   return layer.id;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * A key's lifetime (SPEC §12), the one place it is decided. The template's `maxTtlDays` caps
+ * every key: an expiry chosen at approval may not be later than issue time + maxTtlDays (nor in
+ * the past); without a choice the key lives min(keyTtlDays, maxTtlDays) days (null = unlimited;
+ * both null: it never expires).
+ */
+export function keyExpiry(
+  template: { key_ttl_days: number | null; max_ttl_days: number | null },
+  now: Date,
+  chosen?: Date,
+): Date | null {
+  const max = template.max_ttl_days;
+  const cap = max === null ? null : new Date(now.getTime() + max * DAY_MS);
+  if (chosen) {
+    if (chosen.getTime() <= now.getTime()) throw badRequest("expiresAt", "must be in the future");
+    if (cap && chosen.getTime() > cap.getTime())
+      throw badRequest(
+        "expiresAt",
+        `must be on or before ${emailTime(cap.toISOString())}: the template caps keys at ${max === 1 ? "1 day" : `${max} days`}`,
+      );
+    return chosen;
+  }
+  const ttl = template.key_ttl_days;
+  const days = ttl === null ? max : max === null ? ttl : Math.min(ttl, max);
+  return days === null ? null : new Date(now.getTime() + days * DAY_MS);
+}
+
 /** Issues a key inside the approval transaction; the token is stored hashed and encrypted, never plain. */
 export async function issueKey(
   trx: Transaction<Database>,
   keyring: Keyring,
-  req: { requestId: number; templateId: number; userId: number; projectId: number },
+  req: { requestId: number; templateId: number; userId: number; projectId: number; expiresAt?: Date },
 ) {
   // an expired key still holds the one-active-key slot: retire it
   await trx
@@ -62,9 +92,10 @@ export async function issueKey(
     .execute();
   const template = await trx
     .selectFrom("api_key_templates")
-    .select("key_ttl_days")
+    .select(["key_ttl_days", "max_ttl_days"])
     .where("id", "=", req.templateId)
     .executeTakeFirstOrThrow();
+  const expiresAt = keyExpiry(template, new Date(), req.expiresAt);
   const dataLayerId = await personalLayer(trx, req.projectId, req.userId, req.templateId);
   const { rows } = await sql<{ id: number }>`select nextval('api_keys_id_seq')::int as id`.execute(trx);
   const id = rows[0]!.id;
@@ -82,7 +113,7 @@ export async function issueKey(
         token_hash: hashToken(token),
         token_encrypted: keyring.encrypt("api_key_token", token, tokenAad(id)),
         token_start: tokenStart(token),
-        expires_at: template.key_ttl_days ? new Date(Date.now() + template.key_ttl_days * 86_400_000) : null,
+        expires_at: expiresAt,
       })
       .returning(["id", "data_layer_id", "created_at", "expires_at"])
       .executeTakeFirstOrThrow();

@@ -21,57 +21,6 @@ export const keysWithTemplate = (db: Db) =>
     .innerJoin("api_key_templates as t", "t.id", "k.template_id")
     .innerJoin("projects as p", "p.id", "k.project_id");
 
-/** The caller's keys from every project; never the token. */
-export async function myKeys(db: Db, principal: Principal) {
-  const userId = requireUser(principal);
-  const keys = await keysWithTemplate(db)
-    .select([
-      "k.id",
-      "k.project_id",
-      "p.name as project_name",
-      "k.template_id",
-      "t.name as template_name",
-      "k.token_start",
-      "k.created_at",
-      "k.expires_at",
-      "k.revoked_at",
-      "k.suspended_at",
-      "k.suspend_reason",
-      "k.data_layer_id",
-    ])
-    .where("k.user_id", "=", userId)
-    .orderBy("k.id", "desc")
-    .execute();
-  const fields = keys.length
-    ? await db
-        .selectFrom("api_key_template_fields")
-        .select(["template_id", "name", "value"])
-        .where(
-          "template_id",
-          "in",
-          keys.map((k) => k.template_id),
-        )
-        .orderBy("id")
-        .execute()
-    : [];
-  return keys.map((k) => ({
-    id: k.id,
-    projectId: k.project_id,
-    projectName: k.project_name,
-    templateId: k.template_id,
-    templateName: k.template_name,
-    tokenStart: k.token_start,
-    dataLayerId: k.data_layer_id,
-    state: keyState(k),
-    suspendReason: keyState(k) === "suspended" ? k.suspend_reason : null,
-    createdAt: k.created_at,
-    expiresAt: k.expires_at,
-    fields: fields
-      .filter((f) => f.template_id === k.template_id)
-      .map((f) => ({ name: f.name, value: f.value })),
-  }));
-}
-
 /** The holder's own key, or NOT_FOUND (anyone else's key does not exist for them). */
 async function ownKey(db: Db, userId: number, keyId: number) {
   const key = await db
@@ -140,14 +89,13 @@ export async function revokeKey(db: Db, principal: Principal, input: z.input<typ
       target: key.template_name,
       details: { keyId: key.id, byHolder: isHolder },
     });
-    if (!isHolder) {
-      await enqueueEmailToUser(trx, key.user_id, "key_revoked", {
-        projectId: key.project_id,
-        projectName: key.project_name,
-        templateName: key.template_name,
-        why: "the project's owner revoked it",
-      });
-    }
+    // the holder is told on every change to their key, also when they made it (SPEC §12)
+    await enqueueEmailToUser(trx, key.user_id, "key_revoked", {
+      projectId: key.project_id,
+      projectName: key.project_name,
+      templateName: key.template_name,
+      why: isHolder ? "you revoked it yourself" : "the project's owner revoked it",
+    });
   });
   return { id: key.id, state: "revoked" as const };
 }
@@ -182,6 +130,34 @@ export async function revokeKeys(
   return keys;
 }
 
+/**
+ * Queues `key_revoked` to the holder of each key `revokeKeys` returned, in the same transaction,
+ * saying `why` ("you were removed from the project"): a system revocation tells the holder too.
+ */
+export async function mailRevokedHolders(
+  trx: Transaction<Database>,
+  keys: { id: number; user_id: number }[],
+  why: string,
+) {
+  if (keys.length === 0) return;
+  const rows = await keysWithTemplate(trx)
+    .select(["k.user_id", "k.project_id", "t.name as template_name", "p.name as project_name"])
+    .where(
+      "k.id",
+      "in",
+      keys.map((k) => k.id),
+    )
+    .orderBy("k.id")
+    .execute();
+  for (const k of rows)
+    await enqueueEmailToUser(trx, k.user_id, "key_revoked", {
+      projectId: k.project_id,
+      projectName: k.project_name,
+      templateName: k.template_name,
+      why,
+    });
+}
+
 /** Everything the REST data plane needs to authenticate a key, looked up by token hash only. */
 export interface VerifiedKey {
   keyId: number;
@@ -191,10 +167,16 @@ export interface VerifiedKey {
   dataLayerId: number;
   allowSharedLayers: boolean;
   rateLimitPerMinute: number | null;
+  /** over the rate limit: refuse, or hold the request up to 10 s (SPEC §13) */
+  rateLimitMode: "reject" | "wait";
+  /** requests answered < 400 per period; null = no quota */
+  quota: { requests: number; period: "day" | "month" | "total" } | null;
   pricePerRequest: string;
   expiresAt: Date | null;
-  /** null while usable; otherwise why not */
-  refusal: null | "revoked" | "expired" | "suspended";
+  /** null while usable; otherwise why not ("rolled": the previous token of a rolled key, past its grace) */
+  refusal: null | "revoked" | "expired" | "suspended" | "rolled";
+  /** the token is the key's previous one (it was rolled): accepted until then; null for the current token */
+  graceUntil: Date | null;
   /** the manager's reason, while suspended (told to every refused call) */
   suspendReason: string | null;
 }
@@ -210,16 +192,25 @@ export async function findKeyByHash(db: Db, tokenHash: Buffer): Promise<Verified
       "k.revoked_at",
       "k.suspended_at",
       "k.suspend_reason",
+      "k.token_hash",
+      "k.previous_token_until",
       "t.role_id",
       "t.allow_shared_layers",
       "t.rate_limit_per_minute",
+      "t.rate_limit_mode",
+      "t.quota_requests",
+      "t.quota_period",
       "t.price_per_request",
       sql<boolean>`t.deleted_at is not null or p.deleted_at is not null`.as("gone"),
     ])
-    .where("k.token_hash", "=", tokenHash)
+    // a rolled key's previous token still finds it, with its grace end (SPEC §12)
+    .where((eb) => eb.or([eb("k.token_hash", "=", tokenHash), eb("k.previous_token_hash", "=", tokenHash)]))
     .executeTakeFirst();
   if (!row) return null;
   const state = row.gone ? "revoked" : keyState(row);
+  const graceUntil = row.token_hash.equals(tokenHash) ? null : (row.previous_token_until ?? new Date(0));
+  // a previous token past its grace is no credential of the key any more, whatever the key's state
+  const refusal = graceUntil && graceUntil <= new Date() ? "rolled" : state === "active" ? null : state;
   return {
     keyId: row.id,
     userId: row.user_id,
@@ -228,9 +219,15 @@ export async function findKeyByHash(db: Db, tokenHash: Buffer): Promise<Verified
     dataLayerId: row.data_layer_id,
     allowSharedLayers: row.allow_shared_layers,
     rateLimitPerMinute: row.rate_limit_per_minute,
+    rateLimitMode: row.rate_limit_mode,
+    quota:
+      row.quota_requests !== null && row.quota_period !== null
+        ? { requests: row.quota_requests, period: row.quota_period }
+        : null,
     pricePerRequest: row.price_per_request,
     expiresAt: row.expires_at,
-    refusal: state === "active" ? null : state,
+    refusal,
+    graceUntil,
     suspendReason: state === "suspended" ? (row.suspend_reason ?? "") : null,
   };
 }

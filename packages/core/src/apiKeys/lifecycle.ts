@@ -13,7 +13,8 @@ import type { EmailTemplateName } from "../mail";
  *                     ──withdraw─▶ withdrawn
  *                     ──cancel───▶ cancelled (template deleted)
  *
- *   key:      active ──suspend──▶ suspended ──resume──▶ active
+ *   key:      active ──roll─────▶ active (new token; the old one works for a grace period)
+ *             active ──suspend──▶ suspended ──resume──▶ active
  *             active | suspended | expired ──revoke──▶ revoked   (final)
  *             active | suspended ──expire──▶ expired   (time passing expires_at; only revoke follows,
  *                                                       which frees the one-active-key slot)
@@ -39,7 +40,7 @@ export interface Transition<S extends string> {
   /** NOTIFY on the key channel, so every API process drops its cached verification (within 1 s) */
   invalidatesKeyCache: boolean;
   /** what imported `<prefix>_*` secrets of the key show afterwards (their values are kept) */
-  secrets: "unchanged" | "flagged" | "created-on-import";
+  secrets: "unchanged" | "flagged" | "created-on-import" | "token-rewritten";
   audit: string | null;
 }
 
@@ -47,9 +48,13 @@ export const REQUEST_TRANSITIONS = {
   approve: {
     from: ["pending"],
     to: "approved",
-    by: ["manager"],
+    by: ["manager", "system"],
     verb: "approve",
-    emails: [{ template: "key_approved", to: "holder" }],
+    // by the system: a template with `approval: "auto"` approves in the request's transaction
+    emails: [
+      { template: "key_approved", to: "holder" },
+      { template: "key_auto_issued", to: "managers", when: "the template approves automatically" },
+    ],
     invalidatesKeyCache: false,
     secrets: "created-on-import",
     audit: "key.approve",
@@ -87,6 +92,18 @@ export const REQUEST_TRANSITIONS = {
 } as const satisfies Record<string, Transition<RequestState>>;
 
 export const KEY_TRANSITIONS = {
+  roll: {
+    from: ["active"],
+    to: "active",
+    by: ["holder", "manager"],
+    verb: "roll",
+    emails: [{ template: "key_rolled", to: "holder" }],
+    // the old token's cached verification carries its grace end; a grace of 0 must reach every process
+    invalidatesKeyCache: true,
+    // every imported `<prefix>_token` secret holds the new token, in the roll's transaction
+    secrets: "token-rewritten",
+    audit: "key.roll",
+  },
   suspend: {
     from: ["active"],
     to: "suspended",
@@ -112,7 +129,8 @@ export const KEY_TRANSITIONS = {
     to: "revoked",
     by: ["holder", "manager", "system"],
     verb: "revoke",
-    emails: [{ template: "key_revoked", to: "holder", when: "someone other than the holder revokes it" }],
+    // always, saying why: the holder did it, an owner did, or a template/project deletion or removal
+    emails: [{ template: "key_revoked", to: "holder" }],
     invalidatesKeyCache: true,
     secrets: "flagged",
     audit: "key.revoke",
@@ -122,7 +140,7 @@ export const KEY_TRANSITIONS = {
     to: "expired",
     by: ["system"],
     verb: "expire",
-    emails: [],
+    emails: [{ template: "key_expired", to: "holder", when: "the expiry task sees it (once)" }],
     // every cache entry carries expiresAt: the verifier refuses an expired key without being told
     invalidatesKeyCache: false,
     secrets: "flagged",
@@ -160,8 +178,10 @@ export function canTransitionKey(name: KeyTransitionName, state: KeyState): bool
 /** The message of an invalid key transition, naming the current state. */
 export function keyTransitionMessage(name: KeyTransitionName, state: KeyState): string {
   const t = KEY_TRANSITIONS[name];
-  if (state === t.to) return `The key is already ${state}`;
-  return `The key is ${state}; only ${keysIn(t.from)} can be ${t.verb === "resume" ? "resumed" : `${t.to}`}`;
+  // a roll starts and ends active: it is never "already" done
+  if (state === t.to && name !== "roll") return `The key is already ${state}`;
+  const done = t.verb === "resume" ? "resumed" : t.verb === "roll" ? "rolled" : t.to;
+  return `The key is ${state}; only ${keysIn(t.from)} can be ${done}`;
 }
 
 /**

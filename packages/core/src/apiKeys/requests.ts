@@ -1,10 +1,17 @@
-import { type Db, sql } from "@keyflow/db";
-import { listRequestsInput, rejectInput, requestIdInput, requestKeyInput } from "@keyflow/schemas";
+import { type Database, type Db, sql, type Transaction } from "@keyflow/db";
+import {
+  approveInput,
+  listRequestsInput,
+  type RequestQuestion,
+  rejectInput,
+  requestIdInput,
+  requestKeyInput,
+} from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess, resolveAccess } from "../access";
 import { recordAudit } from "../audit";
 import type { Keyring } from "../crypto";
-import { conflict, isUniqueViolation, notFound, tooManyRequests } from "../errors";
+import { badRequest, conflict, isUniqueViolation, notFound, tooManyRequests } from "../errors";
 import { enqueueEmail, enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
@@ -23,7 +30,15 @@ async function requestableTemplate(db: Db, principal: Principal, templateId: num
   const t = await db
     .selectFrom("api_key_templates as t")
     .innerJoin("projects as p", "p.id", "t.project_id")
-    .select(["t.id", "t.name", "t.project_id", "p.name as project_name", "p.is_public"])
+    .select([
+      "t.id",
+      "t.name",
+      "t.project_id",
+      "t.approval",
+      "t.request_questions",
+      "p.name as project_name",
+      "p.is_public",
+    ])
     .where("t.id", "=", templateId)
     .where("t.deleted_at", "is", null)
     .where("p.deleted_at", "is", null)
@@ -101,11 +116,53 @@ async function managers(db: Db, projectId: number) {
     .execute();
 }
 
-/** Asks for a key. A second request while one is pending returns the pending one. */
-export async function requestKey(db: Db, principal: Principal, input: z.input<typeof requestKeyInput>) {
+/**
+ * The requester's answers checked against the template's questions: an unknown id or a missing
+ * required answer is BAD_REQUEST naming it (lengths are the input schema's). Blank optional
+ * answers are dropped; the rest are stored trimmed.
+ */
+function checkAnswers(questions: RequestQuestion[], given: Record<string, string> = {}) {
+  for (const id of Object.keys(given))
+    if (!questions.some((q) => q.id === id))
+      throw badRequest(`answers.${id}`, "is not a question of this template");
+  const answers: Record<string, string> = {};
+  for (const q of questions) {
+    const a = given[q.id]?.trim() ?? "";
+    if (a !== "") answers[q.id] = a;
+    else if (q.required) throw badRequest(`answers.${q.id}`, `an answer to "${q.text}" is required`);
+  }
+  return answers;
+}
+
+/** The questions with their answers, in the template's order (e-mails show them so). */
+const answeredQuestions = (questions: RequestQuestion[], answers: Record<string, string>) =>
+  questions.map((q) => ({ question: q.text, answer: answers[q.id] ?? "" }));
+
+export interface RequestResult {
+  id: number;
+  status: string;
+  createdAt: Date;
+  /** true when the template approves automatically: the key exists already (`keyId`) */
+  issued: boolean;
+  keyId?: number;
+}
+
+/**
+ * Asks for a key. A second request while one is pending returns the pending one. A template with
+ * `approval: "auto"` approves the request and issues the key in the same transaction (SPEC §12):
+ * the request row is approved by the system, the requester gets `key_approved` and the managers
+ * `key_auto_issued` instead of `key_requested`.
+ */
+export async function requestKey(
+  db: Db,
+  principal: Principal,
+  input: z.input<typeof requestKeyInput>,
+  keyring?: Keyring,
+): Promise<RequestResult> {
   const data = parse(requestKeyInput, input);
   const userId = requireUser(principal);
   const t = await requestableTemplate(db, principal, data.templateId);
+  const answers = checkAnswers(t.request_questions, data.answers);
   const pending = await db
     .selectFrom("key_requests")
     .select(["id", "status", "created_at"])
@@ -113,20 +170,29 @@ export async function requestKey(db: Db, principal: Principal, input: z.input<ty
     .where("template_id", "=", t.id)
     .where("status", "=", "pending")
     .executeTakeFirst();
-  if (pending) return { id: pending.id, status: pending.status, createdAt: pending.created_at };
+  if (pending)
+    return { id: pending.id, status: pending.status, createdAt: pending.created_at, issued: false };
   await assertMayRequest(db, userId, t.project_id, t.id);
+  const auto = t.approval === "auto";
+  if (auto && !keyring) throw new Error("requestKey: an auto-approving template needs the keyring");
+  const message = data.message?.trim() ?? "";
 
   return db
     .transaction()
-    .execute(async (trx) => {
+    .execute(async (trx): Promise<RequestResult> => {
+      const now = new Date();
       const req = await trx
         .insertInto("key_requests")
         .values({
           project_id: t.project_id,
           template_id: t.id,
           user_id: userId,
-          message: data.message?.trim() ?? "",
-          status: "pending",
+          message,
+          answers: JSON.stringify(answers),
+          // auto: approved by the system (no deciding user) in this very transaction
+          ...(auto
+            ? { status: REQUEST_TRANSITIONS.approve.to, decided_at: now }
+            : { status: "pending" as const }),
         })
         .returning(["id", "status", "created_at"])
         .executeTakeFirstOrThrow();
@@ -136,6 +202,30 @@ export async function requestKey(db: Db, principal: Principal, input: z.input<ty
         .where("id", "=", userId)
         .executeTakeFirstOrThrow();
       const recipients = await managers(trx, t.project_id);
+      await recordAudit(trx, {
+        projectId: t.project_id,
+        actorId: userId,
+        action: "key.request",
+        target: t.name,
+        details: {
+          requestId: req.id,
+          notified: recipients.length,
+          ...(auto && { auto: true }),
+          ...(recipients.length === 0 && { note: "no member holds project_manage" }),
+        },
+      });
+      const result = { id: req.id, status: req.status, createdAt: req.created_at };
+      if (auto) {
+        const { keyId } = await issueApproved(trx, keyring!, "system", {
+          requestId: req.id,
+          projectId: t.project_id,
+          projectName: t.project_name,
+          templateId: t.id,
+          templateName: t.name,
+          userId,
+        });
+        return { ...result, issued: true, keyId };
+      }
       for (const m of recipients) {
         await enqueueEmail(trx, {
           to: m.email,
@@ -146,22 +236,14 @@ export async function requestKey(db: Db, principal: Principal, input: z.input<ty
             templateName: t.name,
             requesterName: requester.name,
             requesterEmail: requester.email,
-            message: data.message?.trim() ?? "",
+            message,
+            ...(t.request_questions.length > 0 && {
+              answers: answeredQuestions(t.request_questions, answers),
+            }),
           },
         });
       }
-      await recordAudit(trx, {
-        projectId: t.project_id,
-        actorId: userId,
-        action: "key.request",
-        target: t.name,
-        details: {
-          requestId: req.id,
-          notified: recipients.length,
-          ...(recipients.length === 0 && { note: "no member holds project_manage" }),
-        },
-      });
-      return { id: req.id, status: req.status, createdAt: req.created_at };
+      return { ...result, issued: false };
     })
     .catch(async (e) => {
       // a concurrent duplicate lost the race for the one-pending index: answer like the winner
@@ -173,7 +255,7 @@ export async function requestKey(db: Db, principal: Principal, input: z.input<ty
           .where("template_id", "=", t.id)
           .where("status", "=", "pending")
           .executeTakeFirstOrThrow();
-        return { id: winner.id, status: winner.status, createdAt: winner.created_at };
+        return { id: winner.id, status: winner.status, createdAt: winner.created_at, issued: false };
       }
       throw e;
     });
@@ -268,6 +350,10 @@ export async function listRequests(db: Db, principal: Principal, input: z.input<
       "u.name as user_name",
       "u.email as user_email",
       "k.message",
+      "k.answers",
+      "t.request_questions",
+      "t.key_ttl_days",
+      "t.max_ttl_days",
       "k.status",
       "k.reason",
       "k.created_at",
@@ -291,6 +377,12 @@ export async function listRequests(db: Db, principal: Principal, input: z.input<
     templateName: r.template_name,
     user: { id: r.user_id, name: r.user_name, email: r.user_email },
     message: r.message,
+    /** answers by question id; `questions` (the template's, current) labels them */
+    answers: r.answers,
+    questions: r.request_questions,
+    /** the template's lifetimes, so an approval can offer an expiry within the cap */
+    keyTtlDays: r.key_ttl_days,
+    maxTtlDays: r.max_ttl_days,
     status: r.status,
     reason: r.reason,
     createdAt: r.created_at,
@@ -319,54 +411,112 @@ async function managedRequest(db: Db, principal: Principal, requestId: number) {
   return r;
 }
 
+interface ApprovedRequest {
+  requestId: number;
+  projectId: number;
+  projectName: string;
+  templateId: number;
+  templateName: string;
+  userId: number;
+}
+
 /**
- * Approves in one transaction: the request becomes approved, a key is issued with the holder's
- * personal data layer, the audit entry is written and the e-mail queued.
+ * What the approve transition does once the request row is approved, inside its transaction, for
+ * a manager's approval and the system's (an auto-approving template) alike: the key is issued with
+ * the holder's personal data layer (its lifetime from issue.ts, `expiresAt` if one was chosen),
+ * the approval and the issue audited, the holder e-mailed `key_approved`; by the system the
+ * managers are e-mailed `key_auto_issued` as well (lifecycle.ts, approve).
+ */
+async function issueApproved(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  by: { actorId: number } | "system",
+  r: ApprovedRequest,
+  expiresAt?: Date,
+) {
+  const key = await issueKey(trx, keyring, {
+    requestId: r.requestId,
+    templateId: r.templateId,
+    userId: r.userId,
+    projectId: r.projectId,
+    ...(expiresAt && { expiresAt }),
+  });
+  const actorId = by === "system" ? null : by.actorId;
+  const auto = by === "system" ? { auto: true } : {};
+  await recordAudit(trx, {
+    projectId: r.projectId,
+    actorId,
+    action: REQUEST_TRANSITIONS.approve.audit,
+    target: r.templateName,
+    details: { requestId: r.requestId, userId: r.userId, ...auto },
+  });
+  await recordAudit(trx, {
+    projectId: r.projectId,
+    actorId,
+    action: "key.issue",
+    target: r.templateName,
+    details: { keyId: key.id, userId: r.userId, ...auto },
+  });
+  const mailData = { projectId: r.projectId, projectName: r.projectName, templateName: r.templateName };
+  await enqueueEmailToUser(trx, r.userId, "key_approved", mailData);
+  if (by === "system") {
+    const requester = await trx
+      .selectFrom("users")
+      .select(["name", "email"])
+      .where("id", "=", r.userId)
+      .executeTakeFirstOrThrow();
+    for (const m of await managers(trx, r.projectId))
+      await enqueueEmail(trx, {
+        to: m.email,
+        template: "key_auto_issued",
+        data: { ...mailData, requesterName: requester.name, requesterEmail: requester.email },
+      });
+  }
+  return { keyId: key.id, expiresAt: key.expires_at };
+}
+
+/**
+ * A manager approves, in one transaction: the request becomes approved and the key is issued
+ * (issueApproved). `expiresAt` sets the key's expiry, never past the template's cap.
  */
 export async function approveRequest(
   db: Db,
   principal: Principal,
-  input: z.input<typeof requestIdInput>,
+  input: z.input<typeof approveInput>,
   keyring: Keyring,
 ) {
-  const { requestId } = parse(requestIdInput, input);
+  const { requestId, expiresAt } = parse(approveInput, input);
   const actorId = requireUser(principal);
   const r = await managedRequest(db, principal, requestId);
   return db.transaction().execute(async (trx) => {
     const approved = await trx
       .updateTable("key_requests")
-      .set({ status: REQUEST_TRANSITIONS.approve.to, decided_by: actorId, decided_at: new Date() })
+      .set({
+        status: REQUEST_TRANSITIONS.approve.to,
+        decided_by: actorId,
+        decided_at: new Date(),
+        expires_at: expiresAt ?? null,
+      })
       .where("id", "=", requestId)
       .where("status", "in", requestFrom("approve"))
       .returning("id")
       .executeTakeFirst();
     if (!approved) throw await alreadyDecided(trx, requestId);
-    const key = await issueKey(trx, keyring, {
-      requestId,
-      templateId: r.template_id,
-      userId: r.user_id,
-      projectId: r.project_id,
-    });
-    await recordAudit(trx, {
-      projectId: r.project_id,
-      actorId,
-      action: REQUEST_TRANSITIONS.approve.audit,
-      target: r.template_name,
-      details: { requestId, userId: r.user_id },
-    });
-    await recordAudit(trx, {
-      projectId: r.project_id,
-      actorId,
-      action: "key.issue",
-      target: r.template_name,
-      details: { keyId: key.id, userId: r.user_id },
-    });
-    await enqueueEmailToUser(trx, r.user_id, "key_approved", {
-      projectId: r.project_id,
-      projectName: r.project_name,
-      templateName: r.template_name,
-    });
-    return { requestId, keyId: key.id };
+    const key = await issueApproved(
+      trx,
+      keyring,
+      { actorId },
+      {
+        requestId,
+        projectId: r.project_id,
+        projectName: r.project_name,
+        templateId: r.template_id,
+        templateName: r.template_name,
+        userId: r.user_id,
+      },
+      expiresAt,
+    );
+    return { requestId, ...key };
   });
 }
 

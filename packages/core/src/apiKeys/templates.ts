@@ -4,6 +4,7 @@ import {
   DATA_PLANE_PERMISSIONS,
   type ProjectPermission,
   projectIdInput,
+  type RequestQuestion,
   templateIdInput,
   updateTemplateInput,
 } from "@keyflow/schemas";
@@ -37,6 +38,16 @@ export interface TemplateView {
   rateLimitPerMinute: number | null;
   keyTtlDays: number | null;
   allowSharedLayers: boolean;
+  /** approval policy (SPEC §12): "auto" issues the key at once on request */
+  approval: "manual" | "auto";
+  /** caps every key's lifetime (and an expiry chosen at approval); null = unlimited */
+  maxTtlDays: number | null;
+  /** what the requester answers in the REQUEST dialog */
+  requestQuestions: RequestQuestion[];
+  /** SPEC §13: over the rate limit, refuse (429) or hold the request up to 10 s */
+  rateLimitMode: "reject" | "wait";
+  /** requests answered < 400 per period; null = no quota */
+  quota: { requests: number; period: "day" | "month" | "total" } | null;
   createdAt: Date;
   /** what deleting the template would end: its active keys and its pending requests */
   activeKeys: number;
@@ -110,6 +121,12 @@ export async function templatesOfProject(
       "t.rate_limit_per_minute",
       "t.key_ttl_days",
       "t.allow_shared_layers",
+      "t.approval",
+      "t.max_ttl_days",
+      "t.request_questions",
+      "t.rate_limit_mode",
+      "t.quota_requests",
+      "t.quota_period",
       "t.created_at",
     ])
     .where("t.project_id", "=", projectId)
@@ -163,6 +180,14 @@ export async function templatesOfProject(
       rateLimitPerMinute: t.rate_limit_per_minute,
       keyTtlDays: t.key_ttl_days,
       allowSharedLayers: t.allow_shared_layers,
+      approval: t.approval,
+      maxTtlDays: t.max_ttl_days,
+      requestQuestions: t.request_questions,
+      rateLimitMode: t.rate_limit_mode,
+      quota:
+        t.quota_requests !== null && t.quota_period !== null
+          ? { requests: t.quota_requests, period: t.quota_period }
+          : null,
       createdAt: t.created_at,
       activeKeys: keyCounts.find((c) => c.template_id === t.id)?.n ?? 0,
       pendingRequests: requestCounts.find((c) => c.template_id === t.id)?.n ?? 0,
@@ -248,6 +273,24 @@ export async function createTemplate(
   return (await templatesOfProject(db, data.projectId, id))[0]!;
 }
 
+const days = (n: number) => (n === 1 ? "1 day" : `${n} days`);
+
+/**
+ * The default key lifetime may not exceed the cap (refused, not clamped: the owner sees which of
+ * the two to change). A default of "never" under a cap is fine: keys then live maxTtlDays.
+ */
+function assertLifetimes(
+  template: { key_ttl_days: number | null; max_ttl_days: number | null },
+  data: { keyTtlDays?: number | null; maxTtlDays?: number | null },
+) {
+  const ttl = data.keyTtlDays !== undefined ? data.keyTtlDays : template.key_ttl_days;
+  const max = data.maxTtlDays !== undefined ? data.maxTtlDays : template.max_ttl_days;
+  if (ttl === null || max === null || ttl <= max) return;
+  if (data.keyTtlDays !== undefined)
+    throw badRequest("keyTtlDays", `must be at most the maximum key lifetime (${days(max)})`);
+  throw badRequest("maxTtlDays", `must be at least the key lifetime (${days(ttl)})`);
+}
+
 export async function updateTemplate(
   db: Db,
   principal: Principal,
@@ -257,6 +300,7 @@ export async function updateTemplate(
   const actorId = requireUser(principal);
   const { template } = await manageTemplate(db, principal, data.templateId);
   if (data.roleId !== undefined) await roleOfProject(db, template.project_id, data.roleId);
+  assertLifetimes(template, data);
   const changes = {
     ...(data.name !== undefined && { name: data.name }),
     ...(data.description !== undefined && { description: data.description }),
@@ -265,6 +309,14 @@ export async function updateTemplate(
     ...(data.rateLimitPerMinute !== undefined && { rate_limit_per_minute: data.rateLimitPerMinute }),
     ...(data.keyTtlDays !== undefined && { key_ttl_days: data.keyTtlDays }),
     ...(data.allowSharedLayers !== undefined && { allow_shared_layers: data.allowSharedLayers }),
+    ...(data.approval !== undefined && { approval: data.approval }),
+    ...(data.maxTtlDays !== undefined && { max_ttl_days: data.maxTtlDays }),
+    ...(data.requestQuestions !== undefined && { request_questions: JSON.stringify(data.requestQuestions) }),
+    ...(data.rateLimitMode !== undefined && { rate_limit_mode: data.rateLimitMode }),
+    ...(data.quota !== undefined && {
+      quota_requests: data.quota?.requests ?? null,
+      quota_period: data.quota?.period ?? null,
+    }),
   };
   // nothing to change (unknown keys are dropped): a no-op, not an empty UPDATE … SET
   if (Object.keys(changes).length === 0)

@@ -1,4 +1,5 @@
 import type { Db } from "@keyflow/db";
+import type { RequestQuestion } from "@keyflow/schemas";
 import { usageTotals } from "../usage/source";
 import { keyState } from "./lifecycle";
 import { REJECTION_COOLDOWN_MS } from "./requests";
@@ -19,6 +20,10 @@ export interface KeyTile {
   roleName: string;
   pricePerRequest: string;
   rateLimitPerMinute: number | null;
+  /** "auto": REQUEST issues the key at once (SPEC §12) */
+  approval: "manual" | "auto";
+  /** what the REQUEST dialog asks */
+  requestQuestions: RequestQuestion[];
   state: TileState;
   /** waiting: the pending request, so it can be withdrawn */
   requestId?: number;
@@ -56,6 +61,8 @@ export async function keyTiles(db: Db, projectId: number, userId: number | null)
       "t.description",
       "t.price_per_request",
       "t.rate_limit_per_minute",
+      "t.approval",
+      "t.request_questions",
       "r.name as role_name",
     ])
     .where("t.project_id", "=", projectId)
@@ -113,6 +120,8 @@ export async function keyTiles(db: Db, projectId: number, userId: number | null)
       roleName: t.role_name ?? "",
       pricePerRequest: t.price_per_request,
       rateLimitPerMinute: t.rate_limit_per_minute,
+      approval: t.approval,
+      requestQuestions: t.request_questions,
     };
     if (lastKey && held(lastKey)) {
       const u = usage.get(lastKey.id);

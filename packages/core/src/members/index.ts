@@ -2,7 +2,7 @@ import { type Database, type Db, sql, type Transaction } from "@keyflow/db";
 import { addMemberInput, projectIdInput, removeMemberInput, setMemberRolesInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess } from "../access";
-import { revokeKeys } from "../apiKeys/keys";
+import { mailRevokedHolders, revokeKeys } from "../apiKeys/keys";
 import { recordAudit } from "../audit";
 import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
 import { enqueueEmail } from "../mail";
@@ -214,6 +214,7 @@ export async function removeMember(db: Db, principal: Principal, input: z.input<
           projectId: data.projectId,
           userId: data.userId,
         });
+    await mailRevokedHolders(trx, revoked, "you were removed from the project");
     await recordAudit(trx, {
       projectId: data.projectId,
       actorId,

@@ -5,6 +5,7 @@ import { loadAccess, loadNodeAccess } from "../access";
 import { requireLayer } from "../dataLayers";
 import { badRequest, notFound } from "../errors";
 import { type Principal, principalUserId } from "../principal";
+import { recordUsage, type UsageEvent } from "../usage";
 import { parse } from "../validate";
 import { insertPackage, type PackageFileRef, type PackageRow } from "./propagate";
 
@@ -87,6 +88,8 @@ export async function createPackage(
   db: Db,
   principal: Principal,
   input: z.input<typeof createPackageInput>,
+  /** a key's usage event, committed with the package (an acknowledged write never loses its usage) */
+  opts: { usage?: (status: number) => UsageEvent } = {},
 ): Promise<PackageJson> {
   const data = parse(createPackageInput, input);
   const { access, node } = await loadNodeAccess(db, principal, data.nodeId);
@@ -104,6 +107,7 @@ export async function createPackage(
         files: await resolveFiles(trx, data.files),
         createdBy: principalUserId(principal),
       });
+      if (opts.usage) await recordUsage(trx, [opts.usage(200)]);
       return serializePackage(result.package);
     })
     .catch((e) => {

@@ -18,6 +18,8 @@ export interface SecretView {
    * no longer exists, or whose template or project was deleted, counts as revoked.
    */
   sourceKeyState: KeyState | null;
+  /** When the source key of an imported secret expires (null: never, or an ordinary secret). */
+  sourceKeyExpiresAt: Date | null;
   /** "token" for the key's token, else the information field's name; null for ordinary secrets. */
   sourceField: string | null;
   /** Never revealed (imported tokens). */
@@ -93,6 +95,7 @@ export async function secretViews(db: Db, projectId: number, secretIds?: number[
       nodeIds: grants.filter((g) => g.secret_id === r.id).map((g) => g.node_id),
       sourceKeyId: r.source_key_id,
       sourceKeyState,
+      sourceKeyExpiresAt: r.source_key_id !== null ? (r.expires_at ?? null) : null,
       sourceField: r.source_field,
       writeOnly: r.write_only,
       createdBy: r.created_by === null ? null : { id: r.created_by, name: r.creator_name ?? "" },

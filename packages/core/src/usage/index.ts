@@ -6,7 +6,7 @@ import { keyState } from "../apiKeys/keys";
 import { badRequest, notFound } from "../errors";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
-import { rolledUntil, usageRows, usageTotals } from "./source";
+import { rolledUntil, usageRows, usageSources, usageTotals } from "./source";
 
 export { rollupUsage } from "./rollup";
 export { type UsageTotals, usageTotals } from "./source";
@@ -20,6 +20,8 @@ export interface UsageEvent {
   outcome: UsageOutcome;
   durationMs: number;
   price: string;
+  /** the caller's address (null when unknown) */
+  ip?: string | null;
 }
 
 /** Writes a batch of events in one statement (the API buffers them; see SPEC §7). */
@@ -37,6 +39,7 @@ export async function recordUsage(db: Db, events: UsageEvent[]): Promise<void> {
         outcome: e.outcome,
         duration_ms: e.durationMs,
         price: e.price,
+        ip: e.ip ?? null,
       })),
     )
     .execute();
@@ -69,9 +72,10 @@ export async function issued(db: Db, principal: Principal, input: z.input<typeof
     .offset((data.page - 1) * data.pageSize)
     .execute();
   const ids = keys.map((k) => k.id);
-  const [inPeriod, ever] = await Promise.all([
+  const [inPeriod, ever, sources] = await Promise.all([
     usageTotals(db, ids, data.from, data.to),
     usageTotals(db, ids, new Date(0), new Date(Date.now() + 60_000)),
+    usageSources(db, ids, data.from, data.to),
   ]);
   return {
     total,
@@ -86,6 +90,8 @@ export async function issued(db: Db, principal: Principal, input: z.input<typeof
       errors: inPeriod.get(k.id)?.errors ?? 0,
       cost: inPeriod.get(k.id)?.cost ?? "0",
       lastUsedAt: ever.get(k.id)?.lastUsedAt ?? null,
+      lastIp: sources.get(k.id)?.lastIp ?? null,
+      distinctIps: sources.get(k.id)?.distinctIps ?? 0,
       state: keyState(k),
       suspendReason: keyState(k) === "suspended" ? k.suspend_reason : null,
     })),

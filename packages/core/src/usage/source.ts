@@ -93,3 +93,28 @@ export async function setRolledUntil(trx: Transaction<Database>, until: Date) {
     .onConflict((oc) => oc.column("key").doUpdateSet({ value: until.toISOString() }))
     .execute();
 }
+
+export interface UsageSources {
+  /** the address of the key's latest call (raw events are kept 30 days) */
+  lastIp: string | null;
+  /** distinct addresses calling in [from, to): a key used from many places may be shared */
+  distinctIps: number;
+}
+
+/** Where each key's calls came from (SPEC §13), from the raw events. */
+export async function usageSources(
+  db: Db,
+  keyIds: number[],
+  from: Date,
+  to: Date,
+): Promise<Map<number, UsageSources>> {
+  const ids = keyIds.length > 0 ? keyIds : [-1];
+  const r = await sql<{ key_id: number; last_ip: string | null; distinct_ips: number }>`
+    select k.id as key_id,
+      (select host(e.ip) from usage_events e where e.key_id = k.id and e.ip is not null
+        order by e.at desc limit 1) as last_ip,
+      (select count(distinct e.ip)::int from usage_events e
+        where e.key_id = k.id and e.at >= ${from} and e.at < ${to}) as distinct_ips
+    from unnest(${ids}::int[]) as k(id)`.execute(db);
+  return new Map(r.rows.map((row) => [row.key_id, { lastIp: row.last_ip, distinctIps: row.distinct_ips }]));
+}

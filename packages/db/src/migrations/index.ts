@@ -6,6 +6,8 @@ import * as m0004 from "./0004_jobs";
 import * as m0005 from "./0005_worker_heartbeats";
 import * as m0006 from "./0006_access_tokens";
 import * as m0007 from "./0007_key_suspension";
+import * as m0008 from "./0008_key_policy";
+import * as m0009 from "./0009_metering";
 
 // Numbered migrations, applied in key order. Add new ones at the end; never edit an applied one.
 export const migrations: Record<string, Migration> = {
@@ -16,4 +18,6 @@ export const migrations: Record<string, Migration> = {
   "0005_worker_heartbeats": m0005,
   "0006_access_tokens": m0006,
   "0007_key_suspension": m0007,
+  "0008_key_policy": m0008,
+  "0009_metering": m0009,
 };

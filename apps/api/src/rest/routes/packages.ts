@@ -81,18 +81,23 @@ export function packageRoutes(deps: AppDeps, services: Services) {
       const { projectId, nodeId } = c.req.valid("param");
       const body = c.req.valid("json");
       await loadNodeInProject(deps.db, c.var.principal, projectId, nodeId);
-      const created = await packages.createPackage(deps.db, c.var.principal, {
-        nodeId,
-        dataLayerId: layerOf(c.var.principal, c.req.valid("query").data_layer_id ?? body.data_layer_id),
-        label: body.label,
-        fields: body.fields ?? body.felds,
-        files: body.files?.map((f) => ({
-          name: f.name,
-          contentHash: f.content_hash,
-          type: f.type,
-          isExecutable: f.is_executable,
-        })),
-      });
+      const created = await packages.createPackage(
+        deps.db,
+        c.var.principal,
+        {
+          nodeId,
+          dataLayerId: layerOf(c.var.principal, c.req.valid("query").data_layer_id ?? body.data_layer_id),
+          label: body.label,
+          fields: body.fields ?? body.felds,
+          files: body.files?.map((f) => ({
+            name: f.name,
+            contentHash: f.content_hash,
+            type: f.type,
+            isExecutable: f.is_executable,
+          })),
+        },
+        { usage: c.var.usageInTransaction },
+      );
       return c.json(created, 200);
     })
     .openapi(searchPackagesRoute, async (c) => {

@@ -1,8 +1,10 @@
-import { apiKeys, usage } from "@keyflow/core";
+import { apiKeys, metering, usage } from "@keyflow/core";
 import {
   addFieldInput,
+  approveInput,
   createTemplateInput,
   fieldIdInput,
+  grantQuotaInput,
   issuedInput,
   keyIdInput,
   listRequestsInput,
@@ -10,6 +12,7 @@ import {
   rejectInput,
   requestIdInput,
   requestKeyInput,
+  rollKeyInput,
   suspendKeyInput,
   templateIdInput,
   updateFieldInput,
@@ -42,7 +45,7 @@ export const apiKeysRouter = router({
 
   request: authedProcedure
     .input(requestKeyInput)
-    .mutation(({ ctx, input }) => apiKeys.requestKey(ctx.db, ctx.principal, input)),
+    .mutation(({ ctx, input }) => apiKeys.requestKey(ctx.db, ctx.principal, input, ctx.keyring)),
   withdraw: authedProcedure
     .input(requestIdInput)
     .mutation(({ ctx, input }) => apiKeys.withdrawRequest(ctx.db, ctx.principal, input)),
@@ -50,7 +53,7 @@ export const apiKeysRouter = router({
     .input(listRequestsInput)
     .query(({ ctx, input }) => apiKeys.listRequests(ctx.db, ctx.principal, input)),
   approve: authedProcedure
-    .input(requestIdInput)
+    .input(approveInput)
     .mutation(({ ctx, input }) => apiKeys.approveRequest(ctx.db, ctx.principal, input, ctx.keyring)),
   reject: authedProcedure
     .input(rejectInput)
@@ -68,6 +71,13 @@ export const apiKeysRouter = router({
   resume: authedProcedure
     .input(keyIdInput)
     .mutation(({ ctx, input }) => apiKeys.resumeKey(ctx.db, ctx.principal, input)),
+  // a mutation that may answer with the new token (the holder's roll): never cached
+  roll: revealProcedure
+    .input(rollKeyInput)
+    .mutation(({ ctx, input }) => apiKeys.rollKey(ctx.db, ctx.principal, input, ctx.keyring)),
+  grantQuota: authedProcedure
+    .input(grantQuotaInput)
+    .mutation(({ ctx, input }) => metering.grantQuota(ctx.db, ctx.principal, input)),
   mine: authedProcedure.query(({ ctx }) => apiKeys.myKeys(ctx.db, ctx.principal)),
   reveal: revealProcedure
     .input(keyIdInput)

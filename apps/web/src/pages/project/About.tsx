@@ -130,7 +130,7 @@ export default function About() {
                 <p class="prewrap">{a().description}</p>
               </Show>
             </div>
-            <KeyTiles tiles={a().keyTiles} onChanged={refetchAbout} />
+            <KeyTiles tiles={a().keyTiles} projectName={a().name} onChanged={refetchAbout} />
             <Show when={can("project_manage")}>
               <DeleteProject about={a()} />
             </Show>

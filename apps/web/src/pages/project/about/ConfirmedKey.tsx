@@ -1,15 +1,28 @@
-import { For, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
+import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
+import { ExpiresSoon } from "../../../components/ExpiresSoon";
+import { Icon } from "../../../components/Icon";
 import { NodeCodeSnippets } from "../../../components/NodeCodeSnippets";
 import { When } from "../../../components/When";
 import { formatCount, formatDecimal } from "../../../lib/format";
 import { trpc } from "../../../lib/trpc";
+import { RollDialog } from "../../myKeys/RollDialog";
 import { RevealToken } from "./RevealToken";
 import type { IssuedKeyInfo } from "./types";
 
-/** The confirmed state of a key tile: the issued key, its fields, usage, token, revoke. */
-export function ConfirmedKey(props: { keyInfo: IssuedKeyInfo; templateName: string; onChanged: () => void }) {
+/** The confirmed state of a key tile: the issued key, its fields, usage, token, roll (when `rollable`), revoke. */
+export function ConfirmedKey(props: {
+  keyInfo: IssuedKeyInfo;
+  templateName: string;
+  projectName: string;
+  rollable?: boolean;
+  onChanged: () => void;
+}) {
   const k = () => props.keyInfo;
+  const [rolling, setRolling] = createSignal(false);
+  // the tiles are refetched (and this tile recreated) only once the dialog showing the new token closes
+  let rolled = false;
   return (
     <div class="stack confirmed-key">
       <dl class="kv small">
@@ -18,7 +31,9 @@ export function ConfirmedKey(props: { keyInfo: IssuedKeyInfo; templateName: stri
           <When at={k().createdAt} />
         </dd>
         <dt>Expires</dt>
-        <dd>{k().expiresAt ? <When at={k().expiresAt} /> : "never"}</dd>
+        <dd class="key-expiry">
+          {k().expiresAt ? <When at={k().expiresAt} /> : "never"} <ExpiresSoon at={k().expiresAt} />
+        </dd>
         <dt>Token</dt>
         <dd class="mono">{k().tokenStart}…</dd>
         <dt>Usage so far</dt>
@@ -46,13 +61,21 @@ export function ConfirmedKey(props: { keyInfo: IssuedKeyInfo; templateName: stri
           </table>
         </div>
       </Show>
-      <RevealToken keyId={k().id} />
+      {/* a new token (after a roll) gets a fresh RevealToken: the old token never stays on screen */}
+      <Show when={k().tokenStart} keyed>
+        <RevealToken keyId={k().id} />
+      </Show>
       <p class="muted small">
         To call this project from your own nodes, import the key in your project under{" "}
         <strong>Secrets → Add API key</strong>, then grant its secrets to a compute node.
       </p>
       <NodeCodeSnippets prefix="server" fields={k().fields} choosePrefix />
       <div class="row end">
+        <Show when={props.rollable}>
+          <Button size="sm" onClick={() => setRolling(true)}>
+            <Icon name="refresh" size={15} /> Roll key…
+          </Button>
+        </Show>
         <ConfirmButton
           label="Revoke my key"
           size="sm"
@@ -70,6 +93,19 @@ export function ConfirmedKey(props: { keyInfo: IssuedKeyInfo; templateName: stri
           }}
         />
       </div>
+      <RollDialog
+        keyInfo={
+          rolling() ? { id: k().id, templateName: props.templateName, projectName: props.projectName } : null
+        }
+        onRolled={() => {
+          rolled = true;
+        }}
+        onClose={() => {
+          setRolling(false);
+          if (rolled) props.onChanged();
+          rolled = false;
+        }}
+      />
     </div>
   );
 }

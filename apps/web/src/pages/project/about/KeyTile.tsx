@@ -12,10 +12,12 @@ import { RequestKeyDialog } from "./RequestKeyDialog";
 import type { KeyTileInfo } from "./types";
 
 /** What the caller just did on a tile, said on it until the next action (kept by KeyTiles). */
-export type TileNote = "withdrawn";
+export type TileNote = "withdrawn" | "issued";
 
 const NOTE_TEXT: Record<TileNote, string> = {
   withdrawn: "Your request was withdrawn and the project owner was told. You can request again at any time.",
+  issued:
+    "Your key was issued at once: this template approves requests automatically. The project owner was told.",
 };
 
 const STATE_LABEL: Record<KeyTileInfo["state"], string> = {
@@ -41,6 +43,7 @@ const STATE_BADGE: Record<KeyTileInfo["state"], string> = {
 /** One template as the caller sees it: request, wait, or use the issued key. */
 export function KeyTile(props: {
   tile: KeyTileInfo;
+  projectName: string;
   note: TileNote | null;
   onNote: (note: TileNote | null) => void;
   onChanged: () => void;
@@ -106,6 +109,10 @@ export function KeyTile(props: {
           <dt>Rate limit</dt>
           <dd>{t().rateLimitPerMinute} requests / minute</dd>
         </Show>
+        <Show when={t().approval === "auto"}>
+          <dt>Approval</dt>
+          <dd>automatic: the key is issued at once</dd>
+        </Show>
       </dl>
 
       <Show when={props.note}>
@@ -147,7 +154,15 @@ export function KeyTile(props: {
             </div>
           </Match>
           <Match when={t().state === "confirmed" && t().key}>
-            {(key) => <ConfirmedKey keyInfo={key()} templateName={t().name} onChanged={props.onChanged} />}
+            {(key) => (
+              <ConfirmedKey
+                keyInfo={key()}
+                templateName={t().name}
+                projectName={props.projectName}
+                rollable
+                onChanged={props.onChanged}
+              />
+            )}
           </Match>
           <Match when={t().state === "suspended" && t().key}>
             {(key) => (
@@ -166,7 +181,12 @@ export function KeyTile(props: {
                     </p>
                   </div>
                 </div>
-                <ConfirmedKey keyInfo={key()} templateName={t().name} onChanged={props.onChanged} />
+                <ConfirmedKey
+                  keyInfo={key()}
+                  templateName={t().name}
+                  projectName={props.projectName}
+                  onChanged={props.onChanged}
+                />
               </>
             )}
           </Match>
@@ -195,10 +215,13 @@ export function KeyTile(props: {
       <RequestKeyDialog
         templateId={t().templateId}
         templateName={t().name}
+        approval={t().approval}
+        questions={t().requestQuestions}
         open={requesting()}
         onOpenChange={setRequesting}
-        onRequested={() => {
+        onRequested={(result) => {
           setRequesting(false);
+          if (result.issued) props.onNote("issued");
           props.onChanged();
         }}
       />

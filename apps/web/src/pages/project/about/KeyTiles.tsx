@@ -4,7 +4,7 @@ import { KeyTile, type TileNote } from "./KeyTile";
 import type { KeyTileInfo } from "./types";
 
 /** The About page's API keys subsection: one tile per template, in the caller's state. */
-export function KeyTiles(props: { tiles: KeyTileInfo[]; onChanged: () => void }) {
+export function KeyTiles(props: { tiles: KeyTileInfo[]; projectName: string; onChanged: () => void }) {
   // kept here, by template: a refresh of the tiles recreates each tile, the message stays
   const [notes, setNotes] = createSignal<Record<number, TileNote>>({});
   const setNote = (templateId: number, note: TileNote | null) =>
@@ -26,6 +26,7 @@ export function KeyTiles(props: { tiles: KeyTileInfo[]; onChanged: () => void })
             {(t) => (
               <KeyTile
                 tile={t}
+                projectName={props.projectName}
                 note={notes()[t.templateId] ?? null}
                 onNote={(note) => setNote(t.templateId, note)}
                 onChanged={props.onChanged}

@@ -5,9 +5,9 @@ import { Button } from "../../../components/Button";
 import { ErrorBox } from "../../../components/ErrorBox";
 import { Icon } from "../../../components/Icon";
 import { Loading } from "../../../components/Loading";
-import { createAction } from "../../../lib/action";
 import { formatWhen } from "../../../lib/format";
 import { errorMessage, trpc } from "../../../lib/trpc";
+import { ApproveDialog, type Approved } from "./ApproveDialog";
 import { RejectDialog } from "./RejectDialog";
 import type { KeyRequest } from "./types";
 
@@ -26,6 +26,17 @@ function decidedLine(r: KeyRequest): string | null {
   if (r.status === "pending" || !r.decidedAt) return null;
   const by = r.status === "withdrawn" ? " by the requester" : "";
   return `${r.status}${by} ${formatWhen(r.decidedAt)}`;
+}
+
+/** The request's answers, labelled by the template's questions (an id whose question was removed shows as such). */
+function answerList(r: KeyRequest) {
+  const known = r.questions
+    .filter((q) => r.answers[q.id] !== undefined)
+    .map((q) => ({ id: q.id, question: q.text, answer: r.answers[q.id]! }));
+  const removed = Object.keys(r.answers)
+    .filter((id) => !r.questions.some((q) => q.id === id))
+    .map((id) => ({ id, question: "A question since removed", answer: r.answers[id]! }));
+  return [...known, ...removed];
 }
 
 /**
@@ -48,17 +59,13 @@ export function Requests(props: { projectId: number; onDecided?: () => void }) {
       ),
   );
   const [rejecting, setRejecting] = createSignal<KeyRequest | null>(null);
+  const [approving, setApproving] = createSignal<KeyRequest | null>(null);
   // the last decision, said until the next one (or dismissed)
-  const [done, setDone] = createSignal<{ decision: "approved" | "rejected"; request: KeyRequest } | null>(
-    null,
-  );
-  const approve = createAction(async (r: KeyRequest) => {
-    setDone(null);
-    await trpc.apiKeys.approve.mutate({ requestId: r.id });
-    setDone({ decision: "approved", request: r });
-    refetch();
-    props.onDecided?.();
-  });
+  const [done, setDone] = createSignal<{
+    decision: "approved" | "rejected";
+    request: KeyRequest;
+    approved?: Approved;
+  } | null>(null);
 
   return (
     <section class="section" aria-label="Requests">
@@ -103,7 +110,11 @@ export function Requests(props: { projectId: number; onDecided?: () => void }) {
             >
               <span>
                 Approved: <strong>{d().request.user.name}</strong> now holds a key for{" "}
-                <strong>{d().request.templateName}</strong> and was e-mailed. Follow its use under{" "}
+                <strong>{d().request.templateName}</strong>
+                {d().approved?.expiresAt
+                  ? `, expiring ${formatWhen(d().approved?.expiresAt)},`
+                  : " (no expiry)"}{" "}
+                and was e-mailed. Follow its use under{" "}
                 <A href={webPaths.project(props.projectId, "issuedKeys")}>Usage statistics</A>.
               </span>
             </Show>
@@ -113,7 +124,6 @@ export function Requests(props: { projectId: number; onDecided?: () => void }) {
           </div>
         )}
       </Show>
-      <ErrorBox error={approve.error()} />
       <Show when={!requests.error} fallback={<ErrorBox error={errorMessage(requests.error)} />}>
         <Show when={requests.latest} fallback={<Loading />}>
           {(list) => (
@@ -148,7 +158,19 @@ export function Requests(props: { projectId: number; onDecided?: () => void }) {
                         </td>
                         <td data-label="Template">{r.templateName}</td>
                         <td class="prewrap wrap-anywhere request-message" data-label="Message">
-                          {r.message || <span class="muted">—</span>}
+                          {r.message || (Object.keys(r.answers).length === 0 && <span class="muted">—</span>)}
+                          <Show when={answerList(r).length > 0}>
+                            <dl class="request-answers small" aria-label="Answers">
+                              <For each={answerList(r)}>
+                                {(a) => (
+                                  <>
+                                    <dt>{a.question}</dt>
+                                    <dd>{a.answer}</dd>
+                                  </>
+                                )}
+                              </For>
+                            </dl>
+                          </Show>
                           <Show when={r.status === "rejected" && r.reason}>
                             <div class="small muted">Reason: {r.reason}</div>
                           </Show>
@@ -175,8 +197,10 @@ export function Requests(props: { projectId: number; onDecided?: () => void }) {
                                 class="icon-btn icon-btn-ok"
                                 aria-label={`Approve request from ${r.user.name} for ${r.templateName}`}
                                 title="Approve"
-                                disabled={approve.pending()}
-                                onClick={() => approve.run(r)}
+                                onClick={() => {
+                                  setDone(null);
+                                  setApproving(r);
+                                }}
                               >
                                 <Icon name="check" />
                               </button>
@@ -185,7 +209,6 @@ export function Requests(props: { projectId: number; onDecided?: () => void }) {
                                 class="icon-btn icon-btn-danger"
                                 aria-label={`Reject request from ${r.user.name} for ${r.templateName}`}
                                 title="Reject"
-                                disabled={approve.pending()}
                                 onClick={() => setRejecting(r)}
                               >
                                 <Icon name="x" />
@@ -202,6 +225,16 @@ export function Requests(props: { projectId: number; onDecided?: () => void }) {
           )}
         </Show>
       </Show>
+      <ApproveDialog
+        request={approving()}
+        onClose={() => setApproving(null)}
+        onApproved={(r, approved) => {
+          setApproving(null);
+          setDone({ decision: "approved", request: r, approved });
+          refetch();
+          props.onDecided?.();
+        }}
+      />
       <RejectDialog
         request={rejecting()}
         onClose={() => setRejecting(null)}

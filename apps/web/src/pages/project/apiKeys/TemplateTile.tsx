@@ -1,4 +1,9 @@
-import { MAX_KEY_TTL_DAYS, MAX_RATE_LIMIT_PER_MINUTE, MAX_TEMPLATE_NAME } from "@keyflow/schemas";
+import {
+  MAX_KEY_TTL_DAYS,
+  MAX_RATE_LIMIT_PER_MINUTE,
+  MAX_TEMPLATE_NAME,
+  type RequestQuestion,
+} from "@keyflow/schemas";
 import { createEffect, createSignal, For, on, Show, useContext } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
@@ -9,6 +14,7 @@ import { createAction } from "../../../lib/action";
 import { formatDecimal } from "../../../lib/format";
 import { type RouterInputs, trpc } from "../../../lib/trpc";
 import { TemplateFields } from "./TemplateFields";
+import { type Approval, TemplatePolicy } from "./TemplatePolicy";
 import type { GraphNode, Role, Template } from "./types";
 import { UnsavedContext, useUnsaved } from "./unsaved";
 
@@ -17,6 +23,8 @@ type Update = RouterInputs["apiKeys"]["updateTemplate"];
 const optionalInt = (v: string) => (v.trim() === "" ? null : Number(v));
 const intText = (v: number | null) => (v === null ? "" : String(v));
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** Questions as they are saved: trimmed texts (compared as JSON to see whether they changed). */
+const savedQuestions = (qs: RequestQuestion[]) => qs.map((q) => ({ ...q, text: q.text.trim() }));
 
 export interface DeletedTemplate {
   name: string;
@@ -40,6 +48,9 @@ export function TemplateTile(props: {
   const [rateLimit, setRateLimit] = createSignal("");
   const [ttl, setTtl] = createSignal("");
   const [shared, setShared] = createSignal(false);
+  const [approval, setApproval] = createSignal<Approval>("manual");
+  const [maxTtl, setMaxTtl] = createSignal("");
+  const [questions, setQuestions] = createSignal<RequestQuestion[]>([]);
   const [saved, setSaved] = createSignal(false);
   // drafts follow the server's values whenever those change (load, save, another tab's refresh)
   createEffect(on(() => t().name, setName));
@@ -54,6 +65,14 @@ export function TemplateTile(props: {
   createEffect(on(() => intText(t().rateLimitPerMinute), setRateLimit));
   createEffect(on(() => intText(t().keyTtlDays), setTtl));
   createEffect(on(() => t().allowSharedLayers, setShared));
+  createEffect(on(() => t().approval, setApproval));
+  createEffect(on(() => intText(t().maxTtlDays), setMaxTtl));
+  createEffect(
+    on(
+      () => JSON.stringify(t().requestQuestions),
+      () => setQuestions(t().requestQuestions.map((q) => ({ ...q }))),
+    ),
+  );
 
   const changes = (): Omit<Update, "templateId"> => {
     const c: Omit<Update, "templateId"> = {};
@@ -65,6 +84,10 @@ export function TemplateTile(props: {
       c.rateLimitPerMinute = optionalInt(rateLimit());
     if (ttl().trim() !== intText(t().keyTtlDays)) c.keyTtlDays = optionalInt(ttl());
     if (shared() !== t().allowSharedLayers) c.allowSharedLayers = shared();
+    if (approval() !== t().approval) c.approval = approval();
+    if (maxTtl().trim() !== intText(t().maxTtlDays)) c.maxTtlDays = optionalInt(maxTtl());
+    const qs = savedQuestions(questions());
+    if (JSON.stringify(qs) !== JSON.stringify(t().requestQuestions)) c.requestQuestions = qs;
     return c;
   };
   const dirty = () => Object.keys(changes()).length > 0;
@@ -200,7 +223,11 @@ export function TemplateTile(props: {
             placeholder="none"
             value={ttl()}
             onInput={edited(setTtl)}
-            hint="Empty: keys never expire"
+            hint={
+              maxTtl().trim()
+                ? `Empty: the maximum below (${maxTtl().trim()} days)`
+                : "Empty: keys never expire"
+            }
           />
         </div>
         <TextAreaField label="Description" rows={2} value={description()} onInput={edited(setDescription)} />
@@ -209,6 +236,15 @@ export function TemplateTile(props: {
           hint="keys may also read and write the project's shared data layers, not only their own"
           checked={shared()}
           onChange={edited(setShared)}
+        />
+        <TemplatePolicy
+          templateName={t().name}
+          approval={approval()}
+          onApproval={edited(setApproval)}
+          maxTtl={maxTtl()}
+          onMaxTtl={edited(setMaxTtl)}
+          questions={questions()}
+          onQuestions={edited(setQuestions)}
         />
         <ErrorBox error={save.error()} />
         <div class="row end">

@@ -83,6 +83,19 @@ describe("audit sentences", () => {
       ["Translate API", "/projects/9/api-keys"],
     ]);
 
+    // a template's automatic approval has no actor: the system, said as such (never "A deleted account")
+    const auto = auditSentence(
+      {
+        action: "key.approve",
+        target: "Translate API",
+        details: { requestId: 4, userId: 3, auto: true },
+        actor: null,
+      },
+      names,
+      9,
+    );
+    expect(sentenceText(auto)).toBe("Automatic approval granted Rita Requester's request for Translate API");
+
     const grant = auditSentence(
       {
         action: "secret.grant_key",

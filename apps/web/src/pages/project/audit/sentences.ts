@@ -53,6 +53,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "key.revoke": "Key revoked",
   "key.suspend": "Key suspended",
   "key.resume": "Key resumed",
+  "key.roll": "Key rolled",
+  "key.quota_grant": "Key's quota topped up",
   "secret.create": "Secret added",
   "secret.update": "Secret changed",
   "secret.delete": "Secret deleted",
@@ -60,6 +62,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "secret.set_nodes": "Secret's nodes changed",
   "secret.import": "API key imported",
   "secret.grant_key": "Imported key granted to a node",
+  "secret.token_rewrite": "Imported token replaced by a roll",
 };
 
 export const GROUP_LABELS: Record<AuditActionGroup, string> = {
@@ -151,6 +154,9 @@ const TEMPLATE_CHANGES: Record<string, string> = {
   rateLimitPerMinute: "rate limit",
   keyTtlDays: "key lifetime",
   allowSharedLayers: "shared data layers",
+  approval: "approval",
+  maxTtlDays: "maximum key lifetime",
+  requestQuestions: "request questions",
 };
 
 type Sentence = (c: Ctx, r: ReturnType<typeof makeRefs>) => Part[];
@@ -311,7 +317,12 @@ export const SENTENCES: Record<AuditAction, Sentence> = {
     const req = c.names.requests.get(numFromText(c.target) ?? -1);
     return [" withdrew their request for ", req ? r.template(req.templateName) : { text: "a key" }];
   },
-  "key.approve": (c, r) => [" approved ", ...r.users(num(c.d.userId)), " request for ", r.template(c.target)],
+  "key.approve": (c, r) => [
+    c.d.auto === true ? " granted " : " approved ",
+    ...r.users(num(c.d.userId)),
+    " request for ",
+    r.template(c.target),
+  ],
   "key.reject": (c, r) => {
     const reason = str(c.d.reason);
     return [
@@ -344,6 +355,26 @@ export const SENTENCES: Record<AuditAction, Sentence> = {
     ];
   },
   "key.resume": (c, r) => [" resumed ", ...r.users(num(c.d.userId)), " ", r.issued(c.target), " key"],
+  "key.quota_grant": (c, r) => [
+    " added ",
+    plural(num(c.d.requests) ?? 0, "request"),
+    " to the quota of ",
+    ...r.users(num(c.d.userId)),
+    " ",
+    r.issued(c.target),
+    " key",
+  ],
+  "key.roll": (c, r) => {
+    const grace = num(c.d.graceMinutes);
+    return [
+      ...(c.d.byHolder === true
+        ? [" rolled their ", r.issued(c.target), " key"]
+        : [" rolled ", ...r.users(num(c.d.userId), "a holder"), " ", r.issued(c.target), " key"]),
+      grace
+        ? ` (the old token was accepted for ${plural(grace, "more minute")})`
+        : " (the old token was refused at once)",
+    ];
+  },
 
   "secret.create": (c, r) => [" added the secret ", r.secret(num(c.d.secretId), c.target)],
   "secret.update": (c, r) => {
@@ -388,6 +419,17 @@ export const SENTENCES: Record<AuditAction, Sentence> = {
       r.keyGroup(num(c.d.keyId), str(c.d.prefix)),
     ];
   },
+  // the actor rolled the key (in its own project); this project's imported token secret follows
+  "secret.token_rewrite": (c, r) => {
+    const template = str(c.d.templateName);
+    return [
+      " rolled the API key ",
+      template ? { text: template } : "",
+      ": secret ",
+      r.secret(num(c.d.secretId), c.target),
+      " now holds its new token",
+    ];
+  },
   "secret.grant_key": (c, r) => [
     " let node ",
     r.node(num(c.d.nodeId)),
@@ -405,7 +447,10 @@ export function isKnownAction(action: string): action is AuditAction {
 export function auditSentence(entry: SentenceEntry, names: AuditNames, projectId: number): Part[] {
   const d = (entry.details && typeof entry.details === "object" ? entry.details : {}) as Details;
   const c: Ctx = { projectId, names, target: entry.target, d };
-  const actor: Part = entry.actor ? { text: entry.actor.name } : { text: "A deleted account" };
+  // no actor: a deleted account, or the system (a template's automatic approval, SPEC §12)
+  const actor: Part = entry.actor
+    ? { text: entry.actor.name }
+    : { text: d.auto === true ? "Automatic approval" : "A deleted account" };
   const rest = isKnownAction(entry.action)
     ? SENTENCES[entry.action](c, makeRefs(c))
     : [" did ", { text: entry.action, code: true }, entry.target ? ` on ${entry.target}` : ""];

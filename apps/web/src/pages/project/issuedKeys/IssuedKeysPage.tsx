@@ -19,6 +19,8 @@ const CHANGE_TEXT: Record<KeyChange, string> = {
   suspended:
     "suspended: every call with it is refused with your reason until you resume it. They were e-mailed; its statistics and imported secrets stay.",
   resumed: "resumed and works again with the same token; they were e-mailed. Its statistics continue.",
+  rolled:
+    "rolled: its old token is refused from now on, the secrets they imported hold the new one, and they were e-mailed.",
 };
 
 export default function IssuedKeysPage() {

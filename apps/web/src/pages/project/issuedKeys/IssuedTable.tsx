@@ -2,6 +2,7 @@ import { createSignal, For, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
 import { ErrorBox } from "../../../components/ErrorBox";
+import { ExpiresSoon } from "../../../components/ExpiresSoon";
 import { Icon } from "../../../components/Icon";
 import { createAction } from "../../../lib/action";
 import { formatCount, formatDecimal, formatWhen } from "../../../lib/format";
@@ -18,7 +19,7 @@ const STATE_BADGE: Record<IssuedRow["state"], string> = {
 };
 
 /** What the owner just did to a key, said above the table. */
-export type KeyChange = "revoked" | "suspended" | "resumed";
+export type KeyChange = "revoked" | "suspended" | "resumed" | "rolled";
 
 /** One row per issued key with its usage in the period; a row click selects it for the chart. */
 export function IssuedTable(props: {
@@ -108,6 +109,11 @@ export function IssuedTable(props: {
                     <Show when={r.suspendReason}>
                       <div class="small muted wrap-anywhere suspend-reason">{r.suspendReason}</div>
                     </Show>
+                    <Show when={r.state === "active" || r.state === "suspended"}>
+                      <div>
+                        <ExpiresSoon at={r.expiresAt} />
+                      </div>
+                    </Show>
                   </td>
                   <td
                     class="right revoke-cell"
@@ -124,6 +130,36 @@ export function IssuedTable(props: {
                         >
                           Suspend…
                         </Button>
+                        <ConfirmButton
+                          label="Roll…"
+                          aria-label={`Roll key of ${r.user.name} for ${r.templateName}`}
+                          size="sm"
+                          variant="ghost"
+                          title="Roll this key?"
+                          message={
+                            <div class="stack">
+                              <p>
+                                The key of <strong>{r.user.name}</strong> ({r.user.email}) for{" "}
+                                <strong>{r.templateName}</strong> gets a new token. Use this when the token
+                                leaked.
+                              </p>
+                              <ul class="small">
+                                <li>The old token is refused at once, on every server.</li>
+                                <li>
+                                  Secrets they imported from this key get the new token, so their nodes keep
+                                  working.
+                                </li>
+                                <li>They are e-mailed and can reveal the new token; you never see it.</li>
+                                <li>The key itself stays: its approval, data layer and statistics.</li>
+                              </ul>
+                            </div>
+                          }
+                          confirmLabel="Roll key"
+                          onConfirm={async () => {
+                            await trpc.apiKeys.roll.mutate({ keyId: r.keyId, graceMinutes: 0 });
+                            props.onChanged(r, "rolled");
+                          }}
+                        />
                       </Show>
                       <Show when={r.state === "suspended"}>
                         <Button

@@ -2,6 +2,7 @@ import { createSignal, type JSX, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { Dialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
+import { ExpiresSoon } from "../../../components/ExpiresSoon";
 import { Icon } from "../../../components/Icon";
 import { NodeCodeSnippets } from "../../../components/NodeCodeSnippets";
 import { NodeSearchList } from "../../../components/NodeSearchList";
@@ -133,6 +134,9 @@ export function KeyGroup(props: {
           </div>
           <Show when={state() !== "active"}>
             <span class="badge badge-red">{state()}</span>
+          </Show>
+          <Show when={state() === "active" || state() === "suspended"}>
+            <ExpiresSoon at={g().secrets[0]?.sourceKeyExpiresAt} />
           </Show>
         </div>
         <Show when={props.manage}>
