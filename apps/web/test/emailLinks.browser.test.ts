@@ -324,7 +324,7 @@ describe("every e-mail's link opens the page it promises", () => {
     const instantKey = (await grace.api.apiKeys.mine.query()).find((k) => k.templateName === "Instant API")!;
     await olga.api.apiKeys.grantQuota.mutate({ keyId: instantKey.id, requests: 1 });
     const instantCard = (tab: Page) => tab.getByRole("region", { name: `Instant API key of ${SERVICE}` });
-    await follow("key_quota_granted", toRequester, /Your API key for Instant API got 1 more request$/, {
+    await follow("key_quota_granted", toRequester, /Your API key for Instant API got 1 more request(?!s)/, {
       path: webPaths.myKeys,
       heading: "My keys",
       check: (tab) => instantCard(tab).waitFor(),

@@ -8,6 +8,7 @@ import {
 import type { z } from "zod";
 import { loadAccess, resolveAccess } from "../access";
 import { revokeKeys } from "../apiKeys/keys";
+import { REQUEST_TRANSITIONS, requestFrom } from "../apiKeys/lifecycle";
 import { keyTiles } from "../apiKeys/tiles";
 import { recordAudit } from "../audit";
 import { notFound, unauthorized } from "../errors";
@@ -227,9 +228,9 @@ export async function deleteProject(db: Db, principal: Principal, input: z.input
     const mail = { projectId, projectName: project.name };
     const cancelled = await trx
       .updateTable("key_requests as k")
-      .set({ status: "cancelled", decided_by: actorId, decided_at: new Date() })
+      .set({ status: REQUEST_TRANSITIONS.cancel.to, decided_by: actorId, decided_at: new Date() })
       .where("k.project_id", "=", projectId)
-      .where("k.status", "=", "pending")
+      .where("k.status", "in", requestFrom("cancel"))
       .returning(["k.user_id", "k.template_id"])
       .execute();
     const revoked = await revokeKeys(trx, actorId, "project deleted", { projectId });
