@@ -162,6 +162,16 @@ describe("kill -9 of the API while 16 clients post packages", () => {
     expect(outputMasters.every((m) => inputIds.has(m))).toBe(true);
     expect(new Set(outputMasters).size).toBe(outputMasters.length);
     expect(outputMasters.length).toBe(inInput.length);
+    // each stored package committed its usage event in its own transaction: none lost to the kill
+    const writeEvents = await t.db
+      .selectFrom("usage_events")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("key_id", "=", s.keyId)
+      .where("method", "=", "POST")
+      .where("route", "=", "/api/projects/:projectId/nodes/:nodeId/packages")
+      .where("status", "=", 200)
+      .executeTakeFirstOrThrow();
+    expect(Number(writeEvents.n)).toBe(inInput.length);
     console.log(
       `kill -9 under load: ${answered2xx.size} answered 2xx, ${answeredOther.size} refused, ` +
         `${unanswered.size} without an answer (${inInput.length - answered2xx.size} of those stored)`,

@@ -3,7 +3,7 @@ import { type apiKeys, metering, type usage } from "@keyflow/core";
 import type { UsageOutcome } from "@keyflow/db";
 import { ACCESS_TOKEN_PREFIX } from "@keyflow/schemas";
 import type { Context, MiddlewareHandler } from "hono";
-import { routePath } from "hono/route";
+import { matchedRoutes, routePath } from "hono/route";
 import { clientIp, sessionPrincipal } from "../context";
 import type { AppDeps } from "../deps";
 import type { Services } from "../services";
@@ -126,6 +126,15 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
   };
 }
 
+/**
+ * The route template the request matched, e.g. `/api/projects/:projectId/data_layers/last`: its
+ * first handler. Not the last matched route: the web app's static middleware (`/*`, every
+ * method) and SPA fallback match every path after the API's routes.
+ */
+function routeTemplate(c: Context<RestEnv>): string {
+  return matchedRoutes(c).find((r) => r.method !== "ALL")?.path ?? routePath(c);
+}
+
 /** The caller's address for its usage event (SPEC §13): the socket's peer, as PostgreSQL's inet takes it. */
 function sourceIp(c: Context<RestEnv>): string | null {
   const ip = clientIp(c);
@@ -159,7 +168,7 @@ function usageEvent(
     keyId: key.keyId,
     at: new Date(),
     method: c.req.method,
-    route: routePath(c, -1),
+    route: routeTemplate(c),
     status,
     outcome: outcomeOf(status),
     durationMs: performance.now() - started,
