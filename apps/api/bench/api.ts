@@ -34,6 +34,7 @@ export async function startBenchApi(env: { databaseUrl: string; secret: string }
   );
   return {
     url,
+    pid: child.pid!,
     /** SIGTERM: the API flushes, exits, and (with --cpu-prof) writes its profile. */
     async stop() {
       child.kill("SIGTERM");

@@ -13,6 +13,8 @@
  *   BENCH_CONNECTIONS=32   run at this concurrency only
  *   BENCH_PROFILE=1        instead: profile (b), (c) and (e), each in its own API process run with
  *                          `node --cpu-prof`, and print the top functions by self time
+ *   BENCH_SOAK_MINUTES=10  instead: (b), (c) and (e) together for that long against one API process,
+ *                          printing its resident memory (RSS) every minute (memory stays bounded)
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -30,6 +32,7 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP_S = 2;
 const CONCURRENCIES = process.env.BENCH_CONNECTIONS ? [Number(process.env.BENCH_CONNECTIONS)] : [10, 64];
 const PROFILE = process.env.BENCH_PROFILE === "1";
+const SOAK_MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 0);
 
 async function seed(databaseUrl: string) {
   const pool = createPool(databaseUrl);
@@ -234,6 +237,40 @@ async function profile(s: Seed, databaseUrl: string, dir: string) {
   }
 }
 
+/** The resident set of a process, in MiB (Linux). */
+function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Reads, writes and searches at once for SOAK_MINUTES, RSS sampled every minute. */
+async function soak(s: Seed, databaseUrl: string) {
+  const api = await startBenchApi({ databaseUrl, secret: SECRET });
+  try {
+    const r = routes(api.url, s, await createMaster(api.url, s));
+    const samples: string[] = [`start ${rssMiB(api.pid).toFixed(0)} MiB`];
+    console.log(`soak: ${SOAK_MINUTES} min of (b), (c) and (e), 8 connections each; RSS ${samples[0]}`);
+    const duration = SOAK_MINUTES * 60;
+    const sampler = setInterval(() => {
+      const line = `${samples.length} min ${rssMiB(api.pid).toFixed(0)} MiB`;
+      samples.push(line);
+      console.log(`  ${line}`);
+    }, 60_000);
+    const runs = await Promise.all(
+      [r.b, r.c, r.e].map((route) => autocannon({ ...route.opts, connections: 8, duration })),
+    ).finally(() => clearInterval(sampler));
+    for (const [i, route] of [r.b, r.c, r.e].entries()) {
+      const run = runs[i]!;
+      console.log(
+        `${route.name}: ${run.requests.average.toFixed(0)} req/s, p99 ${run.latency.p99} ms, ${run.non2xx + run.errors} errors`,
+      );
+    }
+    console.log(`RSS: ${samples[0]} → end ${rssMiB(api.pid).toFixed(0)} MiB`);
+  } finally {
+    await api.stop();
+  }
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyflow-bench-"));
   const pg = await startEmbeddedPostgres({ dir });
@@ -242,6 +279,7 @@ async function main() {
     const s = await seed(databaseUrl);
     try {
       if (PROFILE) await profile(s, databaseUrl, dir);
+      else if (SOAK_MINUTES > 0) await soak(s, databaseUrl);
       else await bench(s, databaseUrl);
       const usage = await s.db
         .selectFrom("usage_events")
