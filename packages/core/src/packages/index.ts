@@ -94,19 +94,25 @@ export async function createPackage(
   const data = parse(createPackageInput, input);
   const { access, node } = await loadNodeAccess(db, principal, data.nodeId);
   access.requireOnNode("package_create", node.id);
-  await requireLayer(db, access, data.dataLayerId, "write");
+  const layer = await requireLayer(db, access, data.dataLayerId, "write");
+  // node and layer are checked (from the key's cache on the data plane): no need to read them again
+  const known = layer.project_id === node.project_id ? node : undefined;
   return db
     .transaction()
     .execute(async (trx) => {
-      const result = await insertPackage(trx, {
-        origin: "external",
-        nodeId: node.id,
-        dataLayerId: data.dataLayerId,
-        label: data.label ?? "",
-        fields: data.fields ?? {},
-        files: await resolveFiles(trx, data.files),
-        createdBy: principalUserId(principal),
-      });
+      const result = await insertPackage(
+        trx,
+        {
+          origin: "external",
+          nodeId: node.id,
+          dataLayerId: data.dataLayerId,
+          label: data.label ?? "",
+          fields: data.fields ?? {},
+          files: await resolveFiles(trx, data.files),
+          createdBy: principalUserId(principal),
+        },
+        known,
+      );
       if (opts.usage) await recordUsage(trx, [opts.usage(200)]);
       return serializePackage(result.package);
     })

@@ -95,14 +95,21 @@ export interface InsertResult {
  * Inserts a package and, in the same transaction (pass one), pushes it along the node's push
  * links, breadth first. Reused by the UI / REST entry points and by the job executor.
  */
-export async function insertPackage(trx: Transaction<Database>, input: NewPackage): Promise<InsertResult> {
-  const node = await trx
-    .selectFrom("nodes as n")
-    .innerJoin("data_layers as d", "d.project_id", "n.project_id")
-    .select(["n.project_id", "n.kind"])
-    .where("n.id", "=", input.nodeId)
-    .where("d.id", "=", input.dataLayerId)
-    .executeTakeFirst();
+export async function insertPackage(
+  trx: Transaction<Database>,
+  input: NewPackage,
+  /** the node's project and kind when the caller already checked that the layer is of that project */
+  known?: { project_id: number; kind: "data" | "compute" },
+): Promise<InsertResult> {
+  const node =
+    known ??
+    (await trx
+      .selectFrom("nodes as n")
+      .innerJoin("data_layers as d", "d.project_id", "n.project_id")
+      .select(["n.project_id", "n.kind"])
+      .where("n.id", "=", input.nodeId)
+      .where("d.id", "=", input.dataLayerId)
+      .executeTakeFirst());
   if (!node) throw badRequest("dataLayerId", "is not a data layer of this node's project");
   const fields = JSON.stringify(input.fields);
 
@@ -173,6 +180,41 @@ async function countLineage(trx: Transaction<Database>, masterId: number): Promi
   return Number(r.n);
 }
 
+type LinkRow = {
+  id: number;
+  from_node_id: number;
+  to_node_id: number;
+  label_filter: string | null;
+  filter_error: string | null;
+  kind: "data" | "compute";
+};
+
+/**
+ * Every push link a package starting at `nodeId` can travel, by source node, in one round trip:
+ * the links out of the node and, recursively, out of the data nodes they reach (a compute node
+ * consumes what arrives; its job's outputs start their own propagation).
+ */
+async function reachableLinks(trx: Transaction<Database>, nodeId: number): Promise<Map<number, LinkRow[]>> {
+  const { rows } = await sql<LinkRow>`
+    with recursive reach(node_id) as (
+      select ${nodeId}::int
+      union
+      select l.to_node_id from links l join nodes n on n.id = l.to_node_id and n.kind = 'data'
+      join reach r on l.from_node_id = r.node_id
+    )
+    select l.id, l.from_node_id, l.to_node_id, l.label_filter, l.filter_error, n.kind
+    from links l join nodes n on n.id = l.to_node_id
+    where l.from_node_id in (select node_id from reach)
+    order by l.id`.execute(trx);
+  const byNode = new Map<number, LinkRow[]>();
+  for (const row of rows) {
+    const list = byNode.get(row.from_node_id);
+    if (list) list.push(row);
+    else byNode.set(row.from_node_id, [row]);
+  }
+  return byNode;
+}
+
 /** Breadth-first copies of `start` along push links; see insertPackage. */
 async function propagate(
   trx: Transaction<Database>,
@@ -183,16 +225,10 @@ async function propagate(
   const pushed: PackageRow[] = [];
   const skipped: PushSkip[] = [];
   let descendants = lineageSize;
+  const linksFrom = await reachableLinks(trx, start.node_id);
   const queue = [start];
   for (let src = queue.shift(); src; src = queue.shift()) {
-    const links = await trx
-      .selectFrom("links as l")
-      .innerJoin("nodes as n", "n.id", "l.to_node_id")
-      .select(["l.id", "l.to_node_id", "l.label_filter", "l.filter_error", "n.kind"])
-      .where("l.from_node_id", "=", src.node_id)
-      .orderBy("l.id")
-      .execute();
-    for (const link of links) {
+    for (const link of linksFrom.get(src.node_id) ?? []) {
       const skip = (reason: PushSkip["reason"]) =>
         skipped.push({ linkId: link.id, fromPackageId: src!.id, reason });
       // the lineage already passed through the target: this is a cycle
