@@ -14,6 +14,18 @@ describe("field names in messages", () => {
     expect(fieldMessage("input", "is not valid JSON")).toBe("The request is not valid JSON");
   });
 
+  test("metering settings and a top-up (SPEC §13)", () => {
+    expect(fieldMessage("quota.requests", "must be at least 1")).toBe("Quota must be at least 1");
+    expect(fieldLabel("quota.period")).toBe("Quota period");
+    expect(fieldLabel("rateLimitMode")).toBe("When over the limit");
+    expect(fieldMessage("requests", "must be at most 1000000000")).toBe(
+      "Requests to add must be at most 1000000000",
+    );
+    expect(
+      fieldMessage("keyId", "belongs to a template without a quota: set one on the API keys page first"),
+    ).toBe("Key belongs to a template without a quota: set one on the API keys page first");
+  });
+
   test("array indexes and unknown fields", () => {
     expect(fieldLabel("files.0.name")).toBe("File name");
     expect(fieldLabel("fields.2.value")).toBe("Value");

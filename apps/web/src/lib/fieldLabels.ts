@@ -41,6 +41,12 @@ const LABELS: Record<string, string> = {
   parentId: "Parent package",
   masterId: "Master package",
   rateLimitPerMinute: "Rate limit",
+  rateLimitMode: "When over the limit",
+  quota: "Quota",
+  "quota.requests": "Quota",
+  "quota.period": "Quota period",
+  requests: "Requests to add",
+  keyId: "Key",
   keyTtlDays: "Key lifetime",
   maxTtlDays: "Maximum key lifetime",
   approval: "Approval",
@@ -73,7 +79,7 @@ export function fieldLabel(path: string): string {
 }
 
 /** Reasons that continue the field's name as a sentence: "Name is required", "Password must be …". */
-const PREDICATE = /^(is|are|must|may|has|have|cannot|can|does|do|should|needs?|already|contains?)\b/;
+const PREDICATE = /^(is|are|must|may|has|have|cannot|can|does|do|should|needs?|already|contains?|belongs)\b/;
 
 /** A refused field as the form says it: "Current password is wrong", "Nodes: node 7 is not in this project". */
 export function fieldMessage(path: string, reason: string): string {

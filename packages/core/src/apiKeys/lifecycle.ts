@@ -84,7 +84,9 @@ export const REQUEST_TRANSITIONS = {
     to: "cancelled",
     by: ["system"],
     verb: "cancel",
-    emails: [{ template: "key_request_cancelled", to: "holder", when: "the template or its project is deleted" }],
+    emails: [
+      { template: "key_request_cancelled", to: "holder", when: "the template or its project is deleted" },
+    ],
     invalidatesKeyCache: false,
     secrets: "unchanged",
     audit: null,

@@ -66,6 +66,8 @@ export async function issued(db: Db, principal: Principal, input: z.input<typeof
       "k.revoked_at",
       "k.suspended_at",
       "k.suspend_reason",
+      "t.quota_requests",
+      "t.quota_period",
     ])
     .orderBy("k.id", "desc")
     .limit(data.pageSize)
@@ -92,6 +94,11 @@ export async function issued(db: Db, principal: Principal, input: z.input<typeof
       lastUsedAt: ever.get(k.id)?.lastUsedAt ?? null,
       lastIp: sources.get(k.id)?.lastIp ?? null,
       distinctIps: sources.get(k.id)?.distinctIps ?? 0,
+      /** the template's quota (null: none), for a top-up */
+      quota:
+        k.quota_requests !== null && k.quota_period !== null
+          ? { requests: k.quota_requests, period: k.quota_period }
+          : null,
       state: keyState(k),
       suspendReason: keyState(k) === "suspended" ? k.suspend_reason : null,
     })),

@@ -18,12 +18,20 @@ test("a template's quota and rate-limit mode are set with updateTemplate and lis
   expect(updated).toMatchObject({ quota: { requests: 1000, period: "month" }, rateLimitMode: "wait" });
   const [listed] = await k.owner.client.apiKeys.listTemplates.query({ projectId: k.project.id });
   expect(listed).toMatchObject({ quota: { requests: 1000, period: "month" }, rateLimitMode: "wait" });
+  // the Issued keys rows carry their template's quota (the top-up action needs it)
+  const period = { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) };
+  const issued = await k.owner.client.apiKeys.issued.query({ projectId: k.project.id, ...period });
+  expect(issued.rows).toEqual([
+    expect.objectContaining({ keyId: k.keyId, quota: { requests: 1000, period: "month" } }),
+  ]);
   // null removes the quota
   const cleared = await k.owner.client.apiKeys.updateTemplate.mutate({
     templateId: k.template.id,
     quota: null,
   });
   expect(cleared.quota).toBeNull();
+  const after = await k.owner.client.apiKeys.issued.query({ projectId: k.project.id, ...period });
+  expect(after.rows[0]?.quota).toBeNull();
 });
 
 test("an owner tops up a key: room for this period, audited, the holder e-mailed", async () => {

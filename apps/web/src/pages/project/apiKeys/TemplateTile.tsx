@@ -1,9 +1,4 @@
-import {
-  MAX_KEY_TTL_DAYS,
-  MAX_RATE_LIMIT_PER_MINUTE,
-  MAX_TEMPLATE_NAME,
-  type RequestQuestion,
-} from "@keyflow/schemas";
+import { MAX_KEY_TTL_DAYS, MAX_TEMPLATE_NAME, type RequestQuestion } from "@keyflow/schemas";
 import { createEffect, createSignal, For, on, Show, useContext } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
@@ -14,6 +9,7 @@ import { createAction } from "../../../lib/action";
 import { formatDecimal } from "../../../lib/format";
 import { type RouterInputs, trpc } from "../../../lib/trpc";
 import { TemplateFields } from "./TemplateFields";
+import { type QuotaPeriod, type RateLimitMode, TemplateMetering } from "./TemplateMetering";
 import { type Approval, TemplatePolicy } from "./TemplatePolicy";
 import type { GraphNode, Role, Template } from "./types";
 import { UnsavedContext, useUnsaved } from "./unsaved";
@@ -23,6 +19,8 @@ type Update = RouterInputs["apiKeys"]["updateTemplate"];
 const optionalInt = (v: string) => (v.trim() === "" ? null : Number(v));
 const intText = (v: number | null) => (v === null ? "" : String(v));
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const sameQuota = (a: Template["quota"], b: Template["quota"]) =>
+  a === null || b === null ? a === b : a.requests === b.requests && a.period === b.period;
 /** Questions as they are saved: trimmed texts (compared as JSON to see whether they changed). */
 const savedQuestions = (qs: RequestQuestion[]) => qs.map((q) => ({ ...q, text: q.text.trim() }));
 
@@ -46,6 +44,9 @@ export function TemplateTile(props: {
   const [roleId, setRoleId] = createSignal("");
   const [price, setPrice] = createSignal("");
   const [rateLimit, setRateLimit] = createSignal("");
+  const [mode, setMode] = createSignal<RateLimitMode>("reject");
+  const [quotaRequests, setQuotaRequests] = createSignal("");
+  const [quotaPeriod, setQuotaPeriod] = createSignal<QuotaPeriod>("month");
   const [ttl, setTtl] = createSignal("");
   const [shared, setShared] = createSignal(false);
   const [approval, setApproval] = createSignal<Approval>("manual");
@@ -63,6 +64,16 @@ export function TemplateTile(props: {
     ),
   );
   createEffect(on(() => intText(t().rateLimitPerMinute), setRateLimit));
+  createEffect(on(() => t().rateLimitMode, setMode));
+  createEffect(
+    on(
+      () => JSON.stringify(t().quota),
+      () => {
+        setQuotaRequests(intText(t().quota?.requests ?? null));
+        setQuotaPeriod(t().quota?.period ?? "month");
+      },
+    ),
+  );
   createEffect(on(() => intText(t().keyTtlDays), setTtl));
   createEffect(on(() => t().allowSharedLayers, setShared));
   createEffect(on(() => t().approval, setApproval));
@@ -82,6 +93,11 @@ export function TemplateTile(props: {
     if (price().trim() !== formatDecimal(t().pricePerRequest)) c.pricePerRequest = price().trim() || "0";
     if (rateLimit().trim() !== intText(t().rateLimitPerMinute))
       c.rateLimitPerMinute = optionalInt(rateLimit());
+    if (mode() !== t().rateLimitMode) c.rateLimitMode = mode();
+    // an empty number is no quota, whatever period is picked
+    const quota =
+      quotaRequests().trim() === "" ? null : { requests: Number(quotaRequests()), period: quotaPeriod() };
+    if (!sameQuota(quota, t().quota)) c.quota = quota;
     if (ttl().trim() !== intText(t().keyTtlDays)) c.keyTtlDays = optionalInt(ttl());
     if (shared() !== t().allowSharedLayers) c.allowSharedLayers = shared();
     if (approval() !== t().approval) c.approval = approval();
@@ -204,17 +220,6 @@ export function TemplateTile(props: {
             hint="Charged for each successful call"
           />
           <TextField
-            label="Rate limit per minute"
-            type="number"
-            min="1"
-            max={MAX_RATE_LIMIT_PER_MINUTE}
-            step="1"
-            placeholder="none"
-            value={rateLimit()}
-            onInput={edited(setRateLimit)}
-            hint="Empty: no limit"
-          />
-          <TextField
             label="Key lifetime (days)"
             type="number"
             min="1"
@@ -236,6 +241,16 @@ export function TemplateTile(props: {
           hint="keys may also read and write the project's shared data layers, not only their own"
           checked={shared()}
           onChange={edited(setShared)}
+        />
+        <TemplateMetering
+          rateLimit={rateLimit()}
+          onRateLimit={edited(setRateLimit)}
+          mode={mode()}
+          onMode={edited(setMode)}
+          quotaRequests={quotaRequests()}
+          onQuotaRequests={edited(setQuotaRequests)}
+          quotaPeriod={quotaPeriod()}
+          onQuotaPeriod={edited(setQuotaPeriod)}
         />
         <TemplatePolicy
           templateName={t().name}

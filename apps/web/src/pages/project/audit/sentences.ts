@@ -152,6 +152,8 @@ const TEMPLATE_CHANGES: Record<string, string> = {
   roleId: "role",
   pricePerRequest: "price",
   rateLimitPerMinute: "rate limit",
+  rateLimitMode: "over-limit behaviour",
+  quota: "quota",
   keyTtlDays: "key lifetime",
   allowSharedLayers: "shared data layers",
   approval: "approval",

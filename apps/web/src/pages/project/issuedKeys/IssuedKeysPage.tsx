@@ -5,6 +5,7 @@ import { ErrorBox } from "../../../components/ErrorBox";
 import { Icon } from "../../../components/Icon";
 import { Loading } from "../../../components/Loading";
 import { PageHeader } from "../../../components/PageHeader";
+import { formatCount } from "../../../lib/format";
 import { errorMessage, trpc } from "../../../lib/trpc";
 import { useProject } from "../context";
 import { type IssuedRow, IssuedTable, type KeyChange } from "./IssuedTable";
@@ -14,7 +15,7 @@ import { UsageChart } from "./UsageChart";
 
 const PAGE_SIZE = 20;
 
-const CHANGE_TEXT: Record<KeyChange, string> = {
+const CHANGE_TEXT: Record<Exclude<KeyChange, "topped up">, string> = {
   revoked: "revoked; they were e-mailed. Its statistics stay below.",
   suspended:
     "suspended: every call with it is refused with your reason until you resume it. They were e-mailed; its statistics and imported secrets stay.",
@@ -35,7 +36,9 @@ export default function IssuedKeysPage() {
   // bumping it refetches the table and the chart, and "now" moves on
   const [refreshKey, setRefreshKey] = createSignal(0);
   const [selected, setSelected] = createSignal<IssuedRow | null>(null);
-  const [changed, setChanged] = createSignal<{ row: IssuedRow; change: KeyChange } | null>(null);
+  const [changed, setChanged] = createSignal<{ row: IssuedRow; change: KeyChange; text: string } | null>(
+    null,
+  );
   // a project that publishes no template has nothing to show yet: say what the page is for
   const [templates] = createResource(projectId, (id) => trpc.apiKeys.listTemplates.query({ projectId: id }));
 
@@ -105,10 +108,20 @@ export default function IssuedKeysPage() {
               role="status"
               aria-label={`Key ${c().change}`}
             >
-              <span>
-                The key of <strong>{c().row.user.name}</strong> for <strong>{c().row.templateName}</strong> is{" "}
-                {CHANGE_TEXT[c().change]}
-              </span>
+              <Show
+                when={c().change !== "topped up"}
+                fallback={
+                  <span>
+                    <strong>{c().text}.</strong> {c().row.user.name} was e-mailed about the top-up of their
+                    key for <strong>{c().row.templateName}</strong>.
+                  </span>
+                }
+              >
+                <span>
+                  The key of <strong>{c().row.user.name}</strong> for <strong>{c().row.templateName}</strong>{" "}
+                  is {c().text}
+                </span>
+              </Show>
               <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => setChanged(null)}>
                 <Icon name="x" size={16} />
               </button>
@@ -130,7 +143,13 @@ export default function IssuedKeysPage() {
                 onSelect={setSelected}
                 onPage={setPage}
                 onChanged={(row, change) => {
-                  setChanged({ row, change });
+                  if (change !== "topped up") setChanged({ row, change, text: CHANGE_TEXT[change] });
+                  setRefreshKey((n) => n + 1);
+                }}
+                onToppedUp={(row, requests, grant) => {
+                  const left = row.quota?.period === "total" ? "left" : "left this period";
+                  const text = `Added ${formatCount(requests)} ${requests === 1 ? "request" : "requests"}; ${formatCount(grant.remaining)} ${left}`;
+                  setChanged({ row, change: "topped up", text });
                   setRefreshKey((n) => n + 1);
                 }}
               />

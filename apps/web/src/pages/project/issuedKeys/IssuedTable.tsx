@@ -8,6 +8,7 @@ import { createAction } from "../../../lib/action";
 import { formatCount, formatDecimal, formatWhen } from "../../../lib/format";
 import { type RouterOutputs, trpc } from "../../../lib/trpc";
 import { SuspendDialog } from "./SuspendDialog";
+import { type Grant, TopUpDialog } from "./TopUpDialog";
 
 export type IssuedRow = RouterOutputs["apiKeys"]["issued"]["rows"][number];
 
@@ -19,7 +20,10 @@ const STATE_BADGE: Record<IssuedRow["state"], string> = {
 };
 
 /** What the owner just did to a key, said above the table. */
-export type KeyChange = "revoked" | "suspended" | "resumed" | "rolled";
+export type KeyChange = "revoked" | "suspended" | "resumed" | "rolled" | "topped up";
+
+const QUOTA_PERIOD = { day: "per day", month: "per month", total: "in total" } as const;
+const addresses = (n: number) => `${formatCount(n)} ${n === 1 ? "address" : "addresses"}`;
 
 /** One row per issued key with its usage in the period; a row click selects it for the chart. */
 export function IssuedTable(props: {
@@ -32,9 +36,11 @@ export function IssuedTable(props: {
   onSelect: (row: IssuedRow) => void;
   onPage: (page: number) => void;
   onChanged: (row: IssuedRow, change: KeyChange) => void;
+  onToppedUp: (row: IssuedRow, requests: number, grant: Grant) => void;
 }) {
   const pages = () => Math.max(1, Math.ceil(props.total / props.pageSize));
   const [suspending, setSuspending] = createSignal<IssuedRow | null>(null);
+  const [toppingUp, setToppingUp] = createSignal<IssuedRow | null>(null);
   const resume = createAction(async (r: IssuedRow) => {
     await trpc.apiKeys.resume.mutate({ keyId: r.keyId });
     props.onChanged(r, "resumed");
@@ -51,6 +57,9 @@ export function IssuedTable(props: {
               <th class="right">Requests</th>
               <th class="right">Total cost</th>
               <th>Last used</th>
+              <th title="The last call's address in the period and how many addresses called (behind a proxy: the proxy's)">
+                Calls from
+              </th>
               <th>State</th>
               <th>
                 <span class="sr-only">Actions</span>
@@ -62,7 +71,7 @@ export function IssuedTable(props: {
               each={props.rows}
               fallback={
                 <tr class="empty-row">
-                  <td colspan="8" class="muted center">
+                  <td colspan="9" class="muted center">
                     No keys issued yet. Keys appear here once you approve a request under API keys.
                   </td>
                 </tr>
@@ -84,6 +93,13 @@ export function IssuedTable(props: {
                   <td data-label="Key">
                     <div class="strong wrap-anywhere">{r.templateName}</div>
                     <div class="mono small muted">{r.tokenStart}…</div>
+                    <Show when={r.quota}>
+                      {(q) => (
+                        <div class="small muted">
+                          quota {formatCount(q().requests)} {QUOTA_PERIOD[q().period]}
+                        </div>
+                      )}
+                    </Show>
                   </td>
                   <td data-label="User">
                     <div class="wrap-anywhere">{r.user.name}</div>
@@ -104,6 +120,29 @@ export function IssuedTable(props: {
                   <td data-label="Last used">
                     {r.lastUsedAt ? formatWhen(r.lastUsedAt) : <span class="muted">never</span>}
                   </td>
+                  <td data-label="Calls from">
+                    <Show when={r.lastIp} fallback={<span class="muted">no calls</span>}>
+                      <div class="mono small ip" title="The address of the last call">
+                        {r.lastIp}
+                      </div>
+                      <Show
+                        when={r.distinctIps > 1}
+                        fallback={
+                          <div class="small muted">
+                            {r.distinctIps === 0 ? "no calls in the period" : addresses(r.distinctIps)}
+                          </div>
+                        }
+                      >
+                        <div
+                          class="ip-spread"
+                          title={`Called from ${addresses(r.distinctIps)} in this period: a key used from many places may be shared`}
+                        >
+                          <span class="badge badge-amber">{addresses(r.distinctIps)}</span>
+                          <span class="small muted">may be shared</span>
+                        </div>
+                      </Show>
+                    </Show>
+                  </td>
                   <td data-label="State">
                     <span class={STATE_BADGE[r.state]}>{r.state}</span>
                     <Show when={r.suspendReason}>
@@ -120,7 +159,17 @@ export function IssuedTable(props: {
                     onClick={(e) => e.stopPropagation()}
                     onKeyDown={(e) => e.stopPropagation()}
                   >
-                    <div class="row nowrap end key-actions">
+                    <div class="key-actions">
+                      <Show when={r.quota && (r.state === "active" || r.state === "suspended")}>
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          aria-label={`Top up the quota of ${r.user.name} for ${r.templateName}`}
+                          onClick={() => setToppingUp(r)}
+                        >
+                          Top up…
+                        </Button>
+                      </Show>
                       <Show when={r.state === "active"}>
                         <Button
                           size="sm"
@@ -214,6 +263,14 @@ export function IssuedTable(props: {
         onSuspended={(r) => {
           setSuspending(null);
           props.onChanged(r, "suspended");
+        }}
+      />
+      <TopUpDialog
+        row={toppingUp()}
+        onClose={() => setToppingUp(null)}
+        onGranted={(r, requests, grant) => {
+          setToppingUp(null);
+          props.onToppedUp(r, requests, grant);
         }}
       />
       <Show when={props.total > props.pageSize}>
