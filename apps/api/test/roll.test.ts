@@ -79,11 +79,12 @@ test("owner roll (grace 0): the old token is refused at once on every process; t
   const p = k.project.id;
   for (const api of cluster.apis) expect((await call(api, p, k.token)).status).toBe(200);
 
-  const rolledAt = Date.now();
   expect(await k.owner.client.apiKeys.roll.mutate({ keyId: k.keyId })).toEqual({
     id: k.keyId,
     oldTokenUntil: null,
   });
+  // from the acknowledgement, which follows the commit (see suspension.test.ts)
+  const rolledAt = Date.now();
   const refused = await seenEverywhere(p, k.token, rolledAt, 401);
   for (const r of refused) {
     expect(r.body).toEqual(ROLLED);

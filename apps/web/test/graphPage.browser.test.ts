@@ -54,12 +54,37 @@ async function nodeInView(page: Page, node: Locator, what: string): Promise<Box>
   );
 }
 
-/** Scrolls the canvas the way a person does (the mouse wheel over it) until the node is in view. */
+/**
+ * Scrolls the canvas the way a person does (the mouse wheel over it, `dx` first) until the node is
+ * in view: when the canvas has settled with the node still outside (it was still following the
+ * previous selection, say), the wheel turns again by the distance left.
+ */
 async function wheelTo(page: Page, node: Locator, dx: number, what: string): Promise<Box> {
-  const canvas = await visibleCanvas(page);
-  await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
-  await page.mouse.wheel(dx, 0);
-  return nodeInView(page, node, what);
+  const wheel = async (x: number, y: number) => {
+    const canvas = await visibleCanvas(page);
+    await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
+    await page.mouse.wheel(x, y);
+  };
+  await wheel(dx, 0);
+  let last: Box | null = null;
+  return waitFor(
+    `${what} scrolled inside the visible canvas, settled`,
+    async () => {
+      const box = await node.locator(".node-box").boundingBox();
+      const settled = box && last && box.x === last.x && box.y === last.y;
+      last = box;
+      if (!box || !settled) return null;
+      const canvas = await visibleCanvas(page);
+      if (inside(box, canvas)) return box;
+      await wheel(
+        box.x + box.width / 2 - (canvas.x + canvas.width / 2),
+        box.y + box.height / 2 - (canvas.y + canvas.height / 2),
+      );
+      last = null;
+      return null;
+    },
+    { intervalMs: 60, timeoutMs: 30_000 },
+  );
 }
 
 /** Clicks where the node is drawn: no automatic scrolling, as a person would. */
