@@ -2,7 +2,8 @@ import { webPaths } from "@keyflow/schemas";
 import { waitFor } from "@keyflow/testing";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { type BrowserSession, useBrowser } from "./browser";
+import { useBrowser } from "./browser";
+import { expectNoSidewaysScroll } from "./layout";
 import { useTestServer } from "./server";
 import { createWebUser, signIn, type WebUser } from "./users";
 
@@ -106,11 +107,6 @@ async function chainProject(user: WebUser, name: string) {
   await g.createLink.mutate({ projectId: project.id, fromNodeId: input.id, toNodeId: translate.id });
   await g.createLink.mutate({ projectId: project.id, fromNodeId: translate.id, toNodeId: output.id });
   return { project, input, translate, output };
-}
-
-async function noSidewaysScroll(s: BrowserSession) {
-  const overflow = await s.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, "the page scrolls sideways").toBeLessThanOrEqual(0);
 }
 
 describe("graph page: canvas, node panel and phones", () => {
@@ -270,7 +266,7 @@ describe("graph page: canvas, node panel and phones", () => {
     await nodeButton(page, "data node output").waitFor();
     const stored = await ada.api.graph.get.query({ projectId: project.id });
     expect(stored.nodes.find((n) => n.name === "output")).toMatchObject({ kind: "data", runtime: null });
-    await noSidewaysScroll(s);
+    await expectNoSidewaysScroll(s.page, "the graph page");
 
     // ---- a refused save says why (here someone deleted the node meanwhile), and the edit stays
     await clickAt(page, await wheelTo(page, translate, -2000, "translate"));
@@ -300,7 +296,7 @@ describe("graph page: canvas, node panel and phones", () => {
     const outputNode = nodeButton(page, "data node output");
     await input.waitFor();
     await s.screenshot("graph-page-06-graph-390");
-    await noSidewaysScroll(s);
+    await expectNoSidewaysScroll(s.page, "the graph page");
 
     // the toolbar fits: its controls are inside the window
     for (const control of [
@@ -331,7 +327,7 @@ describe("graph page: canvas, node panel and phones", () => {
     await clickAt(page, await wheelTo(page, outputNode, 2000, "output"));
     await panelInView("output");
     expect(await page.getByTestId("node-id").textContent()).toBe(String(output.id));
-    await noSidewaysScroll(s);
+    await expectNoSidewaysScroll(s.page, "the graph page");
 
     await page.getByRole("button", { name: "Fit to view" }).click();
     for (const [node, what] of [

@@ -3,6 +3,7 @@ import { waitFor } from "@keyflow/testing";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { useBrowser } from "./browser";
+import { DESKTOP, expectInViewport, expectNoSidewaysScroll, PHONE } from "./layout";
 import { openMail } from "./mailbox";
 import { useTestServer } from "./server";
 import { createService } from "./service";
@@ -11,33 +12,12 @@ import { createWebUser, signIn, type WebUser } from "./users";
 // The owner's and the requester's key pages as a person uses them (issue 10): they fit the screen
 // at 1280 and 390 px, the chart reads right, every action says what it did, nothing is lost unsaved.
 
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const SERVICE = "Weather service";
 const FORECAST = "Forecast API";
 const ARCHIVE = "Archive API";
 /** A long name and address: the table must wrap them, not grow past its box. */
 const LONG_NAME = "Maximilian Alexander Featherstonehaugh-Worthington";
 const ISO = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
-
-/** The element is rendered and lies inside the viewport's width. */
-async function expectInViewport(page: Page, locator: Locator, what: string) {
-  await locator.waitFor();
-  const box = await locator.boundingBox();
-  const width = page.viewportSize()?.width ?? 0;
-  expect(box, `${what} is rendered`).not.toBeNull();
-  expect(box!.x, `${what} starts inside the viewport`).toBeGreaterThanOrEqual(0);
-  expect(box!.x + box!.width, `${what} ends inside the viewport`).toBeLessThanOrEqual(width);
-}
-
-/** The page never scrolls sideways. */
-async function expectNoSidewaysScroll(page: Page, what: string) {
-  const { scroll, inner } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    inner: window.innerWidth,
-  }));
-  expect(scroll, `${what}: document.scrollWidth <= window.innerWidth`).toBeLessThanOrEqual(inner);
-}
 
 /** Times are in words on these pages, never ISO. */
 async function expectNoIsoTimes(page: Page) {

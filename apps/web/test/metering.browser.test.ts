@@ -4,6 +4,7 @@ import { waitFor } from "@keyflow/testing";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { SCREENSHOT_DIR, useBrowser } from "./browser";
+import { DESKTOP, expectInViewport, expectNoSidewaysScroll, PHONE } from "./layout";
 import { useTestServer } from "./server";
 import { createService } from "./service";
 import { createWebUser, signIn } from "./users";
@@ -12,35 +13,18 @@ import { createWebUser, signIn } from "./users";
 // the key's 4th call refused once the quota is used up, where the calls came from under Usage
 // statistics, and a top-up there that lets the holder's next call through.
 
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const SERVICE = "Weather service";
 const FORECAST = "Forecast API";
 const HOLDER = "Hana Holder";
-
-/** The element is shown and lies inside the viewport's width. */
-async function inView(page: Page, locator: Locator, what: string) {
-  await locator.waitFor();
-  const box = await locator.boundingBox();
-  const width = page.viewportSize()?.width ?? 0;
-  expect(box, `${what} is rendered`).not.toBeNull();
-  expect(box!.x, `${what} starts inside the viewport`).toBeGreaterThanOrEqual(0);
-  expect(box!.x + box!.width, `${what} ends inside the viewport`).toBeLessThanOrEqual(width + 1);
-}
-
-async function expectNoSidewaysScroll(page: Page, what: string) {
-  const { scroll, inner } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    inner: window.innerWidth,
-  }));
-  expect(scroll, `${what}: document.scrollWidth <= window.innerWidth`).toBeLessThanOrEqual(inner);
-}
 
 /** A screenshot of one part of a long page. */
 const shoot = (locator: Locator, name: string) =>
   locator.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 
 const isFocused = (locator: Locator) => locator.evaluate((el) => el === document.activeElement);
+
+/** Inside the viewport, allowing 1 px of sub-pixel rounding. */
+const inView = (page: Page, locator: Locator, what: string) => expectInViewport(page, locator, what, 1);
 
 describe("metering in a real browser", () => {
   const server = useTestServer();

@@ -3,6 +3,7 @@ import { waitFor } from "@keyflow/testing";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { useBrowser } from "./browser";
+import { DESKTOP, expectInViewport, expectNoSidewaysScroll, PHONE } from "./layout";
 import { useTestServer } from "./server";
 import { createService } from "./service";
 import { createWebUser, signIn } from "./users";
@@ -10,30 +11,12 @@ import { createWebUser, signIn } from "./users";
 // My keys as a holder uses it (SPEC §12): every key they hold across projects with its state,
 // expiry, usage this month and imports; roll one (grace, new token once, copy) and revoke another.
 
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const SERVICE = "Weather service";
 const REASON = "Unpaid invoice for November";
 const DAY = 86_400_000;
 
-/** The element is rendered and lies inside the viewport's width. */
-async function expectInViewport(page: Page, locator: Locator, what: string) {
-  await locator.waitFor();
-  const box = await locator.boundingBox();
-  const width = page.viewportSize()?.width ?? 0;
-  expect(box, `${what} is rendered`).not.toBeNull();
-  expect(box!.x, `${what} starts inside the viewport`).toBeGreaterThanOrEqual(0);
-  expect(box!.x + box!.width, `${what} ends inside the viewport`).toBeLessThanOrEqual(width + 0.5);
-}
-
-/** The page never scrolls sideways. */
-async function expectNoSidewaysScroll(page: Page, what: string) {
-  const { scroll, inner } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    inner: window.innerWidth,
-  }));
-  expect(scroll, `${what}: document.scrollWidth <= window.innerWidth`).toBeLessThanOrEqual(inner);
-}
+/** Inside the viewport, allowing 0.5 px of sub-pixel rounding. */
+const inView = (page: Page, locator: Locator, what: string) => expectInViewport(page, locator, what, 0.5);
 
 describe("My keys", () => {
   const server = useTestServer();
@@ -126,7 +109,7 @@ describe("My keys", () => {
     expect(await forecast.getByRole("link", { name: SERVICE }).getAttribute("href")).toBe(
       webPaths.project(project.id),
     );
-    await expectInViewport(page, forecast.getByRole("button", { name: /^Roll / }), "Roll at 1280 px");
+    await inView(page, forecast.getByRole("button", { name: /^Roll / }), "Roll at 1280 px");
     await expectNoSidewaysScroll(page, "My keys at 1280 px");
     await s.screenshot("my-keys-1-list-1280");
 
@@ -160,7 +143,7 @@ describe("My keys", () => {
     await copy.click();
     await rolled.getByRole("status").getByText("Copied").waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(newToken);
-    await expectInViewport(page, box, "the new token at 1280 px");
+    await inView(page, box, "the new token at 1280 px");
     await s.screenshot("my-keys-3-new-token-1280");
 
     // both tokens work during the grace
@@ -198,7 +181,7 @@ describe("My keys", () => {
     await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
     await page.locator(".topbar").getByRole("button", { name: "Menu" }).click();
     const menuLink = page.locator(".topbar").getByRole("link", { name: "My keys" });
-    await expectInViewport(page, menuLink, "My keys in the menu at 390 px");
+    await inView(page, menuLink, "My keys in the menu at 390 px");
     await menuLink.click();
     await page.getByRole("heading", { level: 1, name: "My keys" }).waitFor();
     await forecast.getByRole("status", { name: "Key rolled" }).waitFor();
@@ -209,7 +192,7 @@ describe("My keys", () => {
       ["the import", imported],
       ["Roll", forecast.getByRole("button", { name: /^Roll / })],
     ] as const)
-      await expectInViewport(page, l, `${what} at 390 px`);
+      await inView(page, l, `${what} at 390 px`);
     await expectNoSidewaysScroll(page, "My keys at 390 px");
     await s.screenshot("my-keys-5-list-390");
 
@@ -217,14 +200,14 @@ describe("My keys", () => {
     await forecast.getByRole("button", { name: `Roll Forecast API key of ${SERVICE}` }).click();
     await grace.fill("0");
     await rollDialog.getByText("The old token stops working at once: choose this if it leaked.").waitFor();
-    await expectInViewport(page, rollDialog.getByRole("button", { name: "Roll key" }), "Roll key at 390 px");
+    await inView(page, rollDialog.getByRole("button", { name: "Roll key" }), "Roll key at 390 px");
     await s.screenshot("my-keys-5b-roll-dialog-390");
     await rollDialog.getByRole("button", { name: "Roll key" }).click();
     await rolled.getByText(/The old token of Forecast API no longer works\./).waitFor();
     const newest = (await box.textContent()) ?? "";
     expect(newest).not.toBe(newToken);
-    await expectInViewport(page, box, "the new token at 390 px");
-    await expectInViewport(page, copy, "Copy at 390 px");
+    await inView(page, box, "the new token at 390 px");
+    await inView(page, copy, "Copy at 390 px");
     await s.screenshot("my-keys-5c-new-token-390");
     await rolled.getByRole("button", { name: "Done" }).click();
     await rolled.waitFor({ state: "hidden" });
@@ -241,7 +224,7 @@ describe("My keys", () => {
     await history.getByRole("button", { name: `Revoke History API key of ${SERVICE}` }).click();
     const confirm = page.getByRole("dialog", { name: "Revoke this key?" });
     await confirm.getByText("This cannot be undone").waitFor();
-    await expectInViewport(page, confirm.getByRole("button", { name: "Revoke key" }), "Revoke key at 390 px");
+    await inView(page, confirm.getByRole("button", { name: "Revoke key" }), "Revoke key at 390 px");
     await s.screenshot("my-keys-6-revoke-confirm-390");
     await confirm.getByRole("button", { name: "Revoke key" }).click();
     await confirm.waitFor({ state: "hidden" });
@@ -273,7 +256,7 @@ describe("My keys", () => {
       const empty = s.page.getByText("You hold no API keys yet.");
       await empty.waitFor();
       await s.page.getByText(/press REQUEST on one of the API keys on its About page/).waitFor();
-      await expectInViewport(s.page, empty, `the empty state at ${viewport.width} px`);
+      await inView(s.page, empty, `the empty state at ${viewport.width} px`);
       await expectNoSidewaysScroll(s.page, `the empty My keys at ${viewport.width} px`);
       await s.screenshot(`my-keys-0-empty-${viewport.width}`);
       await s.context.close();

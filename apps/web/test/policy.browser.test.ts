@@ -3,6 +3,7 @@ import { webPaths } from "@keyflow/schemas";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { SCREENSHOT_DIR, useBrowser } from "./browser";
+import { DESKTOP, PHONE } from "./layout";
 import { useTestServer } from "./server";
 import { createService } from "./service";
 import { createWebUser, signIn } from "./users";
@@ -15,8 +16,6 @@ const AUTO = "Instant forecast";
 const MANUAL = "Archive API";
 const QUESTION = "What will you use the key for?";
 const MANUAL_QUESTION = "Which years of the archive do you need?";
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const DAY = 86_400_000;
 
 const pad = (n: number) => String(n).padStart(2, "0");

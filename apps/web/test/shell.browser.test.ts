@@ -3,13 +3,12 @@ import { waitFor } from "@keyflow/testing";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { type BrowserSession, useBrowser } from "./browser";
+import { DESKTOP, PHONE } from "./layout";
 import { useTestServer } from "./server";
 import { createService } from "./service";
 import { createWebUser, signIn } from "./users";
 
 const SERVICE = "Weather service";
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const VIEWPORTS = [DESKTOP, PHONE];
 
 /** Each project section, its side-navigation label and its main heading. */

@@ -1,7 +1,7 @@
 import { webPaths } from "@keyflow/schemas";
-import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { useBrowser } from "./browser";
+import { DESKTOP, expectInViewport, expectNoSidewaysScroll, PHONE } from "./layout";
 import { useTestServer } from "./server";
 import { createService } from "./service";
 import { createWebUser, signIn } from "./users";
@@ -10,31 +10,10 @@ import { createWebUser, signIn } from "./users";
 // with a reason, the holder sees the reason on their key tile and on the imported secrets, the
 // owner resumes it, and the key works again.
 
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const SERVICE = "Weather service";
 const FORECAST = "Forecast API";
 const HOLDER = "Hana Holder";
 const REASON = "Unpaid invoice for November — please contact billing";
-
-/** The element is rendered and lies inside the viewport's width. */
-async function expectInViewport(page: Page, locator: Locator, what: string) {
-  await locator.waitFor();
-  const box = await locator.boundingBox();
-  const width = page.viewportSize()?.width ?? 0;
-  expect(box, `${what} is rendered`).not.toBeNull();
-  expect(box!.x, `${what} starts inside the viewport`).toBeGreaterThanOrEqual(0);
-  expect(box!.x + box!.width, `${what} ends inside the viewport`).toBeLessThanOrEqual(width);
-}
-
-/** The page never scrolls sideways. */
-async function expectNoSidewaysScroll(page: Page, what: string) {
-  const { scroll, inner } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    inner: window.innerWidth,
-  }));
-  expect(scroll, `${what}: document.scrollWidth <= window.innerWidth`).toBeLessThanOrEqual(inner);
-}
 
 describe("suspend and resume a key", () => {
   const server = useTestServer({}, { worker: true });

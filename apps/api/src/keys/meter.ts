@@ -122,15 +122,11 @@ export class Meter {
           resetAt,
           retryAfterS: Math.max(1, Math.ceil((s.retryAt - now) / 1000)),
         };
-      if (s.leasing) {
-        await s.leasing;
-        continue;
-      }
       const state = s;
-      let failed = false;
-      state.leasing = metering
-        .leaseRate(this.db, keyId, limit, slice(limit, left()), now)
-        .then((lease) => {
+      const leased = await this.lease(
+        state,
+        () => metering.leaseRate(this.db, keyId, limit, slice(limit, left()), now),
+        (lease) => {
           state.local += lease.granted;
           state.used = lease.used;
           state.previous = lease.previous;
@@ -141,16 +137,10 @@ export class Meter {
               lease.previous > 0 ? now + Math.ceil(metering.RATE_WINDOW_MS / lease.previous) : windowEnd;
             state.retryAt = Math.min(windowEnd, Math.max(now + 20, next));
           }
-        })
-        .catch((err) => {
-          failed = true;
-          this.warn(err, "rate limit: cannot lease from PostgreSQL; counting in this process only");
-        })
-        .finally(() => {
-          state.leasing = null;
-        });
-      await state.leasing;
-      if (failed) return this.fallback.take(keyId, limit);
+        },
+        "rate limit: cannot lease from PostgreSQL; counting in this process only",
+      );
+      if (!leased) return this.fallback.take(keyId, limit);
     }
   }
 
@@ -183,37 +173,56 @@ export class Meter {
         return { allowed: true, limit: s.limit, remaining: remaining(), renewsAt: s.renewsAt };
       }
       if (now < s.retryAt) return { allowed: false, limit: s.limit, remaining: 0, renewsAt: s.renewsAt };
-      if (s.leasing) {
-        await s.leasing;
-        continue;
-      }
       const state = s;
-      let failed = false;
-      state.leasing = metering
-        .leaseQuota(
-          this.db,
-          { keyId: key.keyId, userId: key.userId, ...quota },
-          slice(state.limit, state.limit - state.leased),
-          new Date(now),
-        )
-        .then((lease) => {
+      const leased = await this.lease(
+        state,
+        () =>
+          metering.leaseQuota(
+            this.db,
+            { keyId: key.keyId, userId: key.userId, ...quota },
+            slice(state.limit, state.limit - state.leased),
+            new Date(now),
+          ),
+        (lease) => {
           state.local += lease.granted;
           state.limit = lease.limit;
           state.leased = lease.leased;
           state.renewsAt = lease.renewsAt;
           if (lease.granted === 0) state.retryAt = now + QUOTA_RECHECK_MS;
-        })
-        .catch((err) => {
-          failed = true;
-          this.warn(err, "quota: cannot lease from PostgreSQL; refusing calls of keys with a quota");
-        })
-        .finally(() => {
-          state.leasing = null;
-        });
-      await state.leasing;
-      if (failed)
+        },
+        "quota: cannot lease from PostgreSQL; refusing calls of keys with a quota",
+      );
+      if (!leased)
         return { allowed: false, limit: s.limit, remaining: 0, renewsAt: s.renewsAt, unavailable: true };
     }
+  }
+
+  /**
+   * One lease per key at a time: a caller that finds one in flight waits for it (and then looks at
+   * its state again) instead of asking PostgreSQL too. False when this caller's lease failed.
+   */
+  private async lease<L>(
+    state: { leasing: Promise<void> | null },
+    ask: () => Promise<L>,
+    apply: (lease: L) => void,
+    failure: string,
+  ): Promise<boolean> {
+    if (state.leasing) {
+      await state.leasing;
+      return true;
+    }
+    let ok = true;
+    state.leasing = ask()
+      .then(apply)
+      .catch((err) => {
+        ok = false;
+        this.warn(err, failure);
+      })
+      .finally(() => {
+        state.leasing = null;
+      });
+    await state.leasing;
+    return ok;
   }
 
   /** After the answer: a reserved unit not spent (status ≥ 400) goes back to this process's block. */

@@ -21,6 +21,28 @@ export const keysWithTemplate = (db: Db) =>
     .innerJoin("api_key_templates as t", "t.id", "k.template_id")
     .innerJoin("projects as p", "p.id", "k.project_id");
 
+/** A key of a project the caller manages (NOT_FOUND for outsiders, FORBIDDEN for other members). */
+export async function managedKey(db: Db, principal: Principal, keyId: number) {
+  const key = await keysWithTemplate(db)
+    .select([
+      "k.id",
+      "k.user_id",
+      "k.project_id",
+      "k.revoked_at",
+      "k.expires_at",
+      "k.suspended_at",
+      "t.name as template_name",
+      "t.quota_requests",
+      "t.quota_period",
+      "p.name as project_name",
+    ])
+    .where("k.id", "=", keyId)
+    .executeTakeFirst();
+  if (!key) throw notFound("API key");
+  (await loadAccess(db, principal, key.project_id, "API key")).require("project_manage");
+  return key;
+}
+
 /** The holder's own key, or NOT_FOUND (anyone else's key does not exist for them). */
 async function ownKey(db: Db, userId: number, keyId: number) {
   const key = await db

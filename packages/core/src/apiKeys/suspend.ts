@@ -1,35 +1,14 @@
 import { type Db, sql } from "@keyflow/db";
 import { keyIdInput, suspendKeyInput } from "@keyflow/schemas";
 import type { z } from "zod";
-import { loadAccess } from "../access";
 import { recordAudit } from "../audit";
-import { conflict, notFound } from "../errors";
+import { conflict } from "../errors";
 import { enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 import { keysChanged } from "./invalidation";
-import { keysWithTemplate } from "./keys";
+import { managedKey } from "./keys";
 import { assertKeyTransition, KEY_TRANSITIONS, keyState, keyTransitionMessage } from "./lifecycle";
-
-/** A key of a project the caller manages (NOT_FOUND for outsiders, FORBIDDEN for other members). */
-async function managedKey(db: Db, principal: Principal, keyId: number) {
-  const key = await keysWithTemplate(db)
-    .select([
-      "k.id",
-      "k.user_id",
-      "k.project_id",
-      "k.revoked_at",
-      "k.expires_at",
-      "k.suspended_at",
-      "t.name as template_name",
-      "p.name as project_name",
-    ])
-    .where("k.id", "=", keyId)
-    .executeTakeFirst();
-  if (!key) throw notFound("API key");
-  (await loadAccess(db, principal, key.project_id, "API key")).require("project_manage");
-  return key;
-}
 
 /** The state a key is in now (after a conditional update matched nothing). */
 async function currentState(db: Db, keyId: number) {

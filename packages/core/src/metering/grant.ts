@@ -1,10 +1,9 @@
 import { type Db, sql } from "@keyflow/db";
 import { grantQuotaInput } from "@keyflow/schemas";
 import type { z } from "zod";
-import { loadAccess } from "../access";
-import { keyState, keysWithTemplate } from "../apiKeys/keys";
+import { keyState, managedKey } from "../apiKeys/keys";
 import { recordAudit } from "../audit";
-import { badRequest, conflict, notFound } from "../errors";
+import { badRequest, conflict } from "../errors";
 import { enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
@@ -17,23 +16,7 @@ import { quotaPeriodStart } from "./periods";
 export async function grantQuota(db: Db, principal: Principal, input: z.input<typeof grantQuotaInput>) {
   const { keyId, requests } = parse(grantQuotaInput, input);
   const actorId = requireUser(principal);
-  const key = await keysWithTemplate(db)
-    .select([
-      "k.id",
-      "k.user_id",
-      "k.project_id",
-      "k.revoked_at",
-      "k.expires_at",
-      "k.suspended_at",
-      "t.name as template_name",
-      "t.quota_requests",
-      "t.quota_period",
-      "p.name as project_name",
-    ])
-    .where("k.id", "=", keyId)
-    .executeTakeFirst();
-  if (!key) throw notFound("API key");
-  (await loadAccess(db, principal, key.project_id, "API key")).require("project_manage");
+  const key = await managedKey(db, principal, keyId);
   if (key.quota_requests === null || key.quota_period === null)
     throw badRequest("keyId", "belongs to a template without a quota: set one on the API keys page first");
   const state = keyState(key);

@@ -6,6 +6,7 @@ import {
   RATE_WAIT_MAX_MS,
 } from "@keyflow/schemas";
 import { createUniqueId, For, Show } from "solid-js";
+import { type Choice, ChoiceCards } from "../../../components/ChoiceCards";
 import { TextField } from "../../../components/Field";
 
 export type RateLimitMode = (typeof RATE_LIMIT_MODES)[number];
@@ -13,7 +14,7 @@ export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
 
 const WAIT_S = RATE_WAIT_MAX_MS / 1000;
 
-const MODE_CHOICES: { value: RateLimitMode; label: string; hint: string }[] = [
+const MODE_CHOICES: Choice<RateLimitMode>[] = [
   {
     value: "reject",
     label: "Refuse (429)",
@@ -46,7 +47,6 @@ export function TemplateMetering(props: {
   quotaPeriod: QuotaPeriod;
   onQuotaPeriod: (v: QuotaPeriod) => void;
 }) {
-  const group = createUniqueId();
   const quotaId = createUniqueId();
   const noLimit = () => props.rateLimit.trim() === "";
   return (
@@ -64,29 +64,17 @@ export function TemplateMetering(props: {
           onInput={props.onRateLimit}
           hint="Per key, across all API processes. Empty: no limit."
         />
-        <fieldset class="approval-choice mode-choice">
-          <legend class="field-label">When over the limit</legend>
-          <For each={MODE_CHOICES}>
-            {(c) => (
-              <label class={`approval-option ${props.mode === c.value ? "selected" : ""}`}>
-                <input
-                  type="radio"
-                  name={group}
-                  value={c.value}
-                  checked={props.mode === c.value}
-                  onChange={() => props.onMode(c.value)}
-                />
-                <span>
-                  <span class="strong">{c.label}</span>
-                  <span class="field-hint approval-hint">{c.hint}</span>
-                </span>
-              </label>
-            )}
-          </For>
+        <ChoiceCards
+          legend="When over the limit"
+          class="mode-choice"
+          choices={MODE_CHOICES}
+          value={props.mode}
+          onChange={props.onMode}
+        >
           <Show when={noLimit()}>
             <p class="field-hint mode-note">Applies once you set a rate limit.</p>
           </Show>
-        </fieldset>
+        </ChoiceCards>
         <div class="field quota-field">
           <label for={quotaId}>Quota</label>
           <div class="quota-input">

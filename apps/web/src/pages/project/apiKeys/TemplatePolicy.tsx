@@ -4,14 +4,15 @@ import {
   MAX_REQUEST_QUESTIONS,
   type RequestQuestion,
 } from "@keyflow/schemas";
-import { createUniqueId, For, Index, Show } from "solid-js";
+import { Index, Show } from "solid-js";
 import { Button } from "../../../components/Button";
+import { type Choice, ChoiceCards } from "../../../components/ChoiceCards";
 import { TextField } from "../../../components/Field";
 import { Icon } from "../../../components/Icon";
 
 export type Approval = "manual" | "auto";
 
-const APPROVAL_CHOICES: { value: Approval; label: string; hint: string }[] = [
+const APPROVAL_CHOICES: Choice<Approval>[] = [
   {
     value: "manual",
     label: "Manual",
@@ -40,7 +41,6 @@ export function TemplatePolicy(props: {
   questions: RequestQuestion[];
   onQuestions: (qs: RequestQuestion[]) => void;
 }) {
-  const group = createUniqueId();
   let list: HTMLOListElement | undefined;
   const update = (i: number, patch: Partial<RequestQuestion>) =>
     props.onQuestions(props.questions.map((q, j) => (j === i ? { ...q, ...patch } : q)));
@@ -55,26 +55,12 @@ export function TemplatePolicy(props: {
     <div class="subsection stack template-policy">
       <h4 class="section-label">Approval policy</h4>
       <div class="policy-grid">
-        <fieldset class="approval-choice">
-          <legend class="field-label">Approval</legend>
-          <For each={APPROVAL_CHOICES}>
-            {(c) => (
-              <label class={`approval-option ${props.approval === c.value ? "selected" : ""}`}>
-                <input
-                  type="radio"
-                  name={group}
-                  value={c.value}
-                  checked={props.approval === c.value}
-                  onChange={() => props.onApproval(c.value)}
-                />
-                <span>
-                  <span class="strong">{c.label}</span>
-                  <span class="field-hint approval-hint">{c.hint}</span>
-                </span>
-              </label>
-            )}
-          </For>
-        </fieldset>
+        <ChoiceCards
+          legend="Approval"
+          choices={APPROVAL_CHOICES}
+          value={props.approval}
+          onChange={props.onApproval}
+        />
         <TextField
           label="Maximum key lifetime (days)"
           type="number"
