@@ -4,13 +4,15 @@ import { Meter } from "./keys/meter";
 import { RateLimiter } from "./keys/rateLimiter";
 import { UsageRecorder } from "./keys/usageRecorder";
 import { KeyVerifier } from "./keys/verifier";
+import { GroupCommit } from "./rest/groupCommit";
 
-/** Per-process state of the API: key cache, usage buffer, metering (leased rate and quota units). */
+/** Per-process state of the API: key cache, usage buffer, metering (leased rate and quota units), group commit. */
 export function createServices(deps: AppDeps) {
   const keyring = new Keyring(deps.config.secret);
   const verifier = new KeyVerifier(deps.db, deps.config.databaseUrl);
   const usage = new UsageRecorder(deps.db);
   const meter = new Meter(deps.db);
+  const packageWriter = new GroupCommit(deps.db);
   return {
     keyring,
     verifier,
@@ -19,7 +21,10 @@ export function createServices(deps: AppDeps) {
     meter,
     /** 401s per client IP per minute, so junk tokens cannot hammer the database */
     invalidKeyLimiter: new RateLimiter(),
+    /** concurrent package creations written together */
+    packageWriter,
     async close() {
+      await packageWriter.close();
       await meter.close();
       await usage.close();
       await verifier.close();

@@ -1,4 +1,4 @@
-import type { Database, Db, Transaction } from "@keyflow/db";
+import { type Database, type Db, prepared, sql, type Transaction } from "@keyflow/db";
 import { createPackageInput, packageIdInput, searchPackagesInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess, loadNodeAccess } from "../access";
@@ -7,8 +7,10 @@ import { badRequest, notFound } from "../errors";
 import { type Principal, principalUserId } from "../principal";
 import { recordUsage, type UsageEvent } from "../usage";
 import { parse } from "../validate";
+import type { PackageWriter } from "./batch";
 import { insertPackage, type PackageFileRef, type PackageRow } from "./propagate";
 
+export { type ExternalPackage, FAST_PATH_COPIES, insertExternalBatch, type PackageWriter } from "./batch";
 export { type BlobStore, pgBlobStore, sha256Hex } from "./blobStore";
 export {
   type InsertResult,
@@ -88,8 +90,12 @@ export async function createPackage(
   db: Db,
   principal: Principal,
   input: z.input<typeof createPackageInput>,
-  /** a key's usage event, committed with the package (an acknowledged write never loses its usage) */
-  opts: { usage?: (status: number) => UsageEvent } = {},
+  opts: {
+    /** a key's usage event, committed with the package (an acknowledged write never loses its usage) */
+    usage?: (status: number) => UsageEvent;
+    /** the fast path for a package without files (the API's group commit); null from it: the general one */
+    writer?: PackageWriter;
+  } = {},
 ): Promise<PackageJson> {
   const data = parse(createPackageInput, input);
   const { access, node } = await loadNodeAccess(db, principal, data.nodeId);
@@ -97,6 +103,18 @@ export async function createPackage(
   const layer = await requireLayer(db, access, data.dataLayerId, "write");
   // node and layer are checked (from the key's cache on the data plane): no need to read them again
   const known = layer.project_id === node.project_id ? node : undefined;
+  if (opts.writer && known && known.kind === "data" && !data.files?.length) {
+    const written = await opts.writer.write({
+      projectId: known.project_id,
+      nodeId: node.id,
+      dataLayerId: data.dataLayerId,
+      label: data.label ?? "",
+      fields: data.fields ?? {},
+      createdBy: principalUserId(principal),
+      usage: opts.usage?.(200),
+    });
+    if (written) return serializePackage(written);
+  }
   return db
     .transaction()
     .execute(async (trx) => {
@@ -135,24 +153,41 @@ export async function searchPackages(
   access.requireOnNode("package_view", node.id);
   const page = data.page ?? 1;
   const pageSize = data.pageSize ?? 10;
-  let q = db
-    .selectFrom("packages")
-    .where("node_id", "=", node.id)
-    .where("data_layer_id", "=", data.dataLayerId);
-  if (data.masterId != null) q = q.where("master_id", "=", data.masterId);
-  // one round trip: the window count is the total before LIMIT/OFFSET, on every row of the page
-  const rows = await q
-    .selectAll()
-    .select((eb) => eb.fn.countAll<number>().over().as("total"))
-    .orderBy("id", "desc")
-    .limit(pageSize)
-    .offset((page - 1) * pageSize)
-    .execute();
+  const rows = (
+    await searchStatement(node.id, data.dataLayerId, data.masterId ?? null, pageSize, page).execute(db)
+  ).rows;
   // a page past the end has no row to carry the total: only then is it counted apart
   const total =
-    rows[0]?.total ??
-    (page === 1 ? 0 : (await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+    rows[0]?.total ?? (page === 1 ? 0 : (await countStatement(node.id, data).execute(db)).rows[0]!.n);
   return { total: Number(total), items: rows.map(({ total: _, ...row }) => serializePackage(row)) };
+}
+
+/**
+ * One page and the total in one round trip (the window count is taken before LIMIT/OFFSET): a
+ * prepared statement, since the RnDFlow client polls it while it waits for every result.
+ */
+function searchStatement(
+  nodeId: number,
+  layerId: number,
+  masterId: number | null,
+  pageSize: number,
+  page: number,
+) {
+  const offset = (page - 1) * pageSize;
+  type Row = PackageRow & { total: number };
+  return masterId === null
+    ? sql<Row>`${prepared("search_packages")} select *, count(*) over () as total from packages
+        where node_id = ${nodeId} and data_layer_id = ${layerId}
+        order by id desc limit ${pageSize} offset ${offset}`
+    : sql<Row>`${prepared("search_packages_of_master")} select *, count(*) over () as total from packages
+        where node_id = ${nodeId} and data_layer_id = ${layerId} and master_id = ${masterId}
+        order by id desc limit ${pageSize} offset ${offset}`;
+}
+
+function countStatement(nodeId: number, data: { dataLayerId: number; masterId?: number | null }) {
+  return sql<{ n: number }>`select count(*)::int as n from packages
+    where node_id = ${nodeId} and data_layer_id = ${data.dataLayerId}
+      and (${data.masterId ?? null}::int is null or master_id = ${data.masterId ?? null})`;
 }
 
 /**

@@ -1,4 +1,11 @@
-import { type Database, type PackagesTable, type Selectable, sql, type Transaction } from "@keyflow/db";
+import {
+  type Database,
+  type PackagesTable,
+  prepared,
+  type Selectable,
+  sql,
+  type Transaction,
+} from "@keyflow/db";
 import { badRequest, conflict } from "../errors";
 import { queueJob } from "../jobs/queue";
 import { withSavepoint } from "../savepoint";
@@ -119,7 +126,7 @@ export async function insertPackage(
   if (input.origin === "external") {
     // its own master: take the id first so master_id can be set in the same INSERT
     pkg = (
-      await sql<PackageRow>`
+      await sql<PackageRow>`${prepared("insert_external_package")}
         with n as (select nextval(pg_get_serial_sequence('packages', 'id'))::int as id)
         insert into packages (id, project_id, node_id, data_layer_id, label, fields, master_id,
           parent_id, origin, node_path, created_by)
@@ -138,7 +145,7 @@ export async function insertPackage(
     if (lineage >= MAX_DESCENDANTS)
       throw conflict(`Master package ${parent?.master_id} reached ${MAX_DESCENDANTS} descendants`);
     pkg = (
-      await sql<PackageRow>`
+      await sql<PackageRow>`${prepared("insert_job_output")}
         insert into packages (project_id, node_id, data_layer_id, label, fields, master_id,
           parent_id, origin, node_path, created_by)
         select ${node.project_id}, ${input.nodeId}, ${input.dataLayerId}, ${input.label},
@@ -195,7 +202,7 @@ type LinkRow = {
  * consumes what arrives; its job's outputs start their own propagation).
  */
 async function reachableLinks(trx: Transaction<Database>, nodeId: number): Promise<Map<number, LinkRow[]>> {
-  const { rows } = await sql<LinkRow>`
+  const { rows } = await sql<LinkRow>`${prepared("reachable_links")}
     with recursive reach(node_id) as (
       select ${nodeId}::int
       union
@@ -258,7 +265,7 @@ async function propagate(
       }
       // packages_push_once: a target holds at most one copy per source package
       const copy = (
-        await sql<PackageRow>`
+        await sql<PackageRow>`${prepared("insert_pushed_copy")}
           insert into packages (project_id, node_id, data_layer_id, label, fields, master_id,
             parent_id, origin, node_path, created_by)
           select s.project_id, ${link.to_node_id}, s.data_layer_id, s.label, s.fields, s.master_id,

@@ -1,4 +1,4 @@
-import { type Db, sql, type UsageOutcome } from "@keyflow/db";
+import { type Db, prepared, sql, type UsageOutcome } from "@keyflow/db";
 import { issuedInput, seriesInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess } from "../access";
@@ -24,25 +24,28 @@ export interface UsageEvent {
   ip?: string | null;
 }
 
+/**
+ * The events as the rows of `u(key_id, at, method, route, status, outcome, duration_ms, price, ip,
+ * ord)`: one array per column, so a statement's text is the same for any number of events (and can
+ * be prepared). `ord` is the 1-based position of the event's request in a batch, if any.
+ */
+export function usageEventRows(events: (UsageEvent & { ord?: number })[]) {
+  const col = <T>(f: (e: UsageEvent & { ord?: number }) => T) => events.map(f);
+  return sql`unnest(${col((e) => e.keyId)}::int[], ${col((e) => e.at)}::timestamptz[],
+    ${col((e) => e.method)}::text[], ${col((e) => e.route)}::text[], ${col((e) => e.status)}::int[],
+    ${col((e) => e.outcome)}::text[], ${col((e) => e.durationMs)}::real[], ${col((e) => e.price)}::numeric[],
+    ${col((e) => e.ip ?? null)}::inet[], ${col((e) => e.ord ?? null)}::bigint[])
+    as u(key_id, at, method, route, status, outcome, duration_ms, price, ip, ord)`;
+}
+
 /** Writes a batch of events in one statement (the API buffers them; see SPEC §7). */
 export async function recordUsage(db: Db, events: UsageEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await db
-    .insertInto("usage_events")
-    .values(
-      events.map((e) => ({
-        key_id: e.keyId,
-        at: e.at,
-        method: e.method,
-        route: e.route,
-        status: e.status,
-        outcome: e.outcome,
-        duration_ms: e.durationMs,
-        price: e.price,
-        ip: e.ip ?? null,
-      })),
-    )
-    .execute();
+  await sql`${prepared("record_usage")}
+    insert into usage_events (key_id, at, method, route, status, outcome, duration_ms, price, ip)
+    select key_id, at, method, route, status, outcome, duration_ms, price, ip from ${usageEventRows(events)}`.execute(
+    db,
+  );
 }
 
 /** The owner's table of issued keys with usage in [from, to) (SPEC §3.4). */

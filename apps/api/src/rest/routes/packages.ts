@@ -96,7 +96,7 @@ export function packageRoutes(deps: AppDeps, services: Services) {
             isExecutable: f.is_executable,
           })),
         },
-        { usage: c.var.usageInTransaction },
+        { usage: c.var.usageInTransaction, writer: services.packageWriter },
       );
       return c.json(created, 200);
     })
