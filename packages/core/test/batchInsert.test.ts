@@ -1,28 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
+import { createUser } from "@keyflow/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { auth, dataLayers, graph, packages, projects, userPrincipal } from "../src/index";
+import { dataLayers, graph, type Principal, packages, projects } from "../src/index";
 
 // The write fast path (`packages.insertExternalBatch`, the API's group commit) must make exactly
 // the lineage the general path (`packages.createPackage` → insertPackage's walk) makes, or hand
 // the package back untouched.
 
 let t: TestDatabase;
-let me: ReturnType<typeof userPrincipal>;
+let me: Principal;
 let userId: number;
 let projectId: number;
 let layerId: number;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const owner = await auth.signUp(t.db, {
-    email: `o-${randomBytes(3).toString("hex")}@example.com`,
-    password: "correct horse battery",
-    name: "Owner",
-  });
+  const owner = await createUser(t.db, "Owner");
   userId = owner.id;
-  me = userPrincipal(owner.id);
+  me = owner.as;
   projectId = (await projects.createProject(t.db, me, { name: "Batch" })).id;
   layerId = (await dataLayers.listDataLayers(t.db, me, { projectId }))[0]!.id;
 });
