@@ -54,11 +54,59 @@ async function drainBody(req: Request, incoming: IncomingMessage): Promise<boole
   }
 }
 
+// how long what the client still sends after such an answer is read and dropped, at most
+const LINGER_MS = 2_000;
+
+/**
+ * A lingering close for a connection answered with `Connection: close` while the request's body
+ * is still coming. Node destroys the socket as soon as the answer is written; the unread request
+ * bytes then make the kernel send a reset, which can reach the client before it has read the
+ * answer (it sees EPIPE or ECONNRESET instead of the 413). Instead the answer is followed by a FIN
+ * and the rest of the request is read and dropped; the socket is destroyed once the answer is
+ * written and the request has ended or the client closed its side, or after LINGER_MS.
+ */
+function lingerOnClose(incoming: IncomingMessage): void {
+  const socket = incoming.socket;
+  let lingering = false;
+  // Node's HTTP server calls destroySoon() once the last answer on a connection is written
+  socket.destroySoon = () => {
+    if (lingering) return;
+    lingering = true;
+    let written = false;
+    let readToEnd = incoming.readableEnded;
+    const close = () => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    const closeWhenDone = () => {
+      if (written && readToEnd) close();
+    };
+    const timer = setTimeout(close, LINGER_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+    socket.once("finish", () => {
+      written = true;
+      closeWhenDone();
+    });
+    const ended = () => {
+      readToEnd = true;
+      closeWhenDone();
+    };
+    incoming.once("end", ended);
+    socket.once("end", ended);
+    // whatever read the body so far (the app's body stream) may have paused it: let it flow, unread
+    incoming.removeAllListeners("data");
+    incoming.resume();
+    socket.end();
+  };
+}
+
 /**
  * Answers a request whose body the app did not read (a 401, 403 or 413 before the body is parsed)
  * only once the body is read, so the keep-alive connection stays usable: @hono/node-server would
  * otherwise close it ≈500 ms later and the client's next request on it would fail. A body beyond
- * the bounds is answered with `Connection: close`, so the client opens a new connection.
+ * the bounds is answered with `Connection: close`, so the client opens a new connection, and
+ * the connection is closed without losing the answer ({@link lingerOnClose}).
  */
 async function fetchKeepingAlive(req: Request, env: HttpBindings | Http2Bindings): Promise<Response> {
   const res = await app.fetch(req, env);
@@ -66,6 +114,7 @@ async function fetchKeepingAlive(req: Request, env: HttpBindings | Http2Bindings
   if (!(incoming instanceof IncomingMessage) || incoming.readableEnded) return res;
   if (req.method === "GET" || req.method === "HEAD") return res;
   if (await drainBody(req, incoming)) return res;
+  lingerOnClose(incoming);
   const headers = new Headers(res.headers);
   headers.set("Connection", "close");
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
