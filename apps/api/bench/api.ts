@@ -2,14 +2,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { freePort } from "@keyflow/db/embedded";
 import { waitFor } from "@keyflow/testing";
+import { serviceArgs } from "../../../scripts/bundle";
 
 const apiDir = path.resolve(import.meta.dirname, "..");
 
-/** The API process (`src/main.ts`) the bench loads; `nodeArgs` e.g. `--cpu-prof` for a profile. */
+/** The API process (its bundle, as `npm start` runs it) the bench loads; `nodeArgs` e.g. `--cpu-prof` for a profile. */
 export async function startBenchApi(env: { databaseUrl: string; secret: string }, nodeArgs: string[] = []) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...serviceArgs("apps/api")], {
     cwd: apiDir,
     env: {
       PATH: process.env.PATH,

@@ -84,7 +84,7 @@ export function topFunctions(file: string, n = 20, lastS = Number.POSITIVE_INFIN
 
 /**
  * The main thread's `.cpuprofile` in a directory (`CPU.<date>.<time>.<pid>.<thread>.<seq>`): with
- * `--import tsx` the module hooks run in a worker thread that writes its own profile.
+ * worker threads (tsx's module hooks, when a process runs under it) each writing their own profile.
  */
 export function mainThreadProfile(dir: string): string {
   const file = fs.readdirSync(dir).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));

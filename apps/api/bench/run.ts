@@ -23,6 +23,7 @@ import { apiKeys, auth, graph, Keyring, projects, roles, userPrincipal } from "@
 import { createDb, createPool, migrate, sql } from "@keyflow/db";
 import { startEmbeddedPostgres } from "@keyflow/db/embedded";
 import autocannon from "autocannon";
+import { bundleService } from "../../../scripts/bundle";
 import { startBenchApi } from "./api";
 import { insertPackageRows, type LoopResult, loop } from "./dbLimit";
 import { mainThreadProfile, topFunctions } from "./profile";
@@ -272,6 +273,7 @@ async function soak(s: Seed, databaseUrl: string) {
 }
 
 async function main() {
+  await bundleService("apps/api");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyflow-bench-"));
   const pg = await startEmbeddedPostgres({ dir });
   try {

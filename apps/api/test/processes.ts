@@ -3,6 +3,7 @@ import path from "node:path";
 import { freePort } from "@keyflow/db/embedded";
 import { waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll } from "vitest";
+import { serviceArgs } from "../../../scripts/bundle";
 import { createHarness, type Harness } from "./harness";
 
 const apiDir = path.resolve(import.meta.dirname, "..");
@@ -23,7 +24,7 @@ export interface ApiProcess {
 }
 
 /**
- * A real API process (`src/main.ts`) on a free port (or `opts.port`), against the given database.
+ * A real API process (its bundle `dist/main.js`, as `npm start` runs it, built by the global setup) on a free port (or `opts.port`), against the given database.
  * With `capture`, its output is kept for `output()` instead of printed.
  */
 export async function startApiProcess(
@@ -32,7 +33,7 @@ export async function startApiProcess(
 ): Promise<ApiProcess> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child: ChildProcess = spawn(process.execPath, serviceArgs("apps/api"), {
     cwd: apiDir,
     env: {
       PATH: process.env.PATH,

@@ -7,6 +7,7 @@ import { TASKS } from "@keyflow/schemas";
 import { waitFor } from "@keyflow/testing";
 import { type Receiver, startReceiver } from "@keyflow/testing/smtp";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { serviceArgs } from "../../../scripts/bundle";
 import { projectWithKey } from "./harness";
 import { type ApiProcess, useApiProcesses } from "./processes";
 
@@ -21,7 +22,7 @@ const workers: { child: ChildProcess; exited: Promise<unknown> }[] = [];
 beforeAll(async () => {
   receiver = await startReceiver();
   for (let i = 0; i < 2; i++) {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const child = spawn(process.execPath, serviceArgs("apps/worker"), {
       cwd: workerDir,
       env: {
         PATH: process.env.PATH,

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { serviceArgs } from "../../../scripts/bundle";
 import { startApiProcess } from "./processes";
 
 // SPEC §11: the API refuses to start with another KEYFLOW_SECRET than the database was set up with.
@@ -17,7 +18,7 @@ afterAll(async () => {
   await t?.destroy();
 });
 
-// two processes start one after the other (each loads the TypeScript sources): on a busy 2-core
+// two processes start one after the other: on a busy 2-core
 // machine that alone can take 30 s
 test("the API starts with the database's secret and exits non-zero with a clear message on another", {
   timeout: 90_000,
@@ -25,7 +26,7 @@ test("the API starts with the database's secret and exits non-zero with a clear 
   const api = await startApiProcess({ databaseUrl: t.url, secret: "secret-a-0123456789abcdef" });
   await api.stop();
 
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, serviceArgs("apps/api"), {
     cwd: apiDir,
     env: {
       PATH: process.env.PATH,

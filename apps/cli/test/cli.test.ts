@@ -7,10 +7,9 @@ import { freePort } from "@keyflow/db/embedded";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { createUser, type TestUser, waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { serviceArgs } from "../../../scripts/bundle";
 
 // The CLI as a process against a real API server (HTTP on a loopback port), with a personal token.
-
-const MAIN = path.resolve(import.meta.dirname, "../src/main.ts");
 
 let database: TestDatabase;
 let app: ReturnType<typeof createApp>;
@@ -26,7 +25,7 @@ let token: string;
 /** Runs `keyflow <args>` with KEYFLOW_URL and KEYFLOW_TOKEN set. */
 function keyflow(args: string[], env: { token?: string } = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    const child = spawn(process.execPath, [...serviceArgs("apps/cli"), ...args], {
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
@@ -87,7 +86,7 @@ afterAll(async () => {
   await database?.destroy();
 });
 
-// each CLI call is a Node process loading TypeScript sources: several per test take their time on
+// each CLI call is a Node process of its own: several per test take their time on
 // a busy 2-core machine
 const CLI_TEST_TIMEOUT_MS = 120_000;
 

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { waitFor } from "@keyflow/testing";
+import { serviceArgs } from "../../../scripts/bundle";
 
 const workerDir = path.resolve(import.meta.dirname, "..");
 
@@ -10,11 +11,11 @@ export interface Exit {
 }
 
 /**
- * `src/main.ts` as its own process, like `npm run start:worker`, with only `env` (plus PATH and
+ * The worker's bundle (`dist/main.js`, built by the global setup) as its own process, like `npm run start:worker`, with only `env` (plus PATH and
  * HOME) in its environment; its stdout and stderr are collected together.
  */
 export function startMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, serviceArgs("apps/worker"), {
     cwd: workerDir,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -42,7 +43,7 @@ export function startMain(env: Record<string, string>) {
         what,
         () => {
           if (pattern.test(output)) return true;
-          if (exit) throw new Error(`main.ts exited (code ${exit.code}) before ${what}\n${output}`);
+          if (exit) throw new Error(`the worker exited (code ${exit.code}) before ${what}\n${output}`);
           return false;
         },
         { timeoutMs: 30_000, context: () => output },

@@ -36,7 +36,7 @@ async function checkValue() {
   return row?.value;
 }
 
-/** `src/main.ts` with this secret, stopped once its output matches `stopWhen` (or when it exits by itself). */
+/** The worker process with this secret, stopped once its output matches `stopWhen` (or when it exits by itself). */
 async function runMain(secret: string, stopWhen: RegExp): Promise<Exit> {
   const main = startMain({
     DATABASE_URL: t.url,
@@ -63,7 +63,7 @@ test("the first start records the secret's check value; another secret is refuse
   await again.stop();
 });
 
-// two processes start one after the other (each loads the TypeScript sources): on a busy 2-core
+// two processes start one after the other: on a busy 2-core
 // machine that alone can take 30 s
 test("npm run start:worker with another secret exits non-zero with the message; with the same one it runs", {
   timeout: 90_000,
