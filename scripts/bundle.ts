@@ -9,9 +9,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { repoRoot } from "@keyflow/db";
 import * as esbuild from "esbuild";
-
-const repoRoot = path.resolve(import.meta.dirname, "..");
 
 /** The services `scripts/bundle.ts` compiles by default, each `<dir>/src/main.ts` → `<dir>/dist/main.js`. */
 export const SERVICES = ["apps/api", "apps/worker", "apps/cli"] as const;

@@ -103,7 +103,7 @@ describe("group commit of package writes", () => {
     ]);
     expect(first?.label).toBe("first");
     expect([good, bad]).toEqual([null, null]);
-    const [after] = await Promise.all([writer.write(pkg("after"))]);
+    const after = await writer.write(pkg("after"));
     expect(after?.label).toBe("after");
     const labels = await sql<{ label: string }>`select label from packages
       where node_id = ${f.input.id} and label in ('first', 'good', 'bad', 'after')`.execute(h.db);

@@ -153,18 +153,30 @@ export async function searchPackages(
   access.requireOnNode("package_view", node.id);
   const page = data.page ?? 1;
   const pageSize = data.pageSize ?? 10;
-  const rows = (
-    await searchStatement(node.id, data.dataLayerId, data.masterId ?? null, pageSize, page).execute(db)
-  ).rows;
+  const masterId = data.masterId ?? null;
+  const rows = (await searchStatement(node.id, data.dataLayerId, masterId, pageSize, page).execute(db)).rows;
   // a page past the end has no row to carry the total: only then is it counted apart
   const total =
-    rows[0]?.total ?? (page === 1 ? 0 : (await countStatement(node.id, data).execute(db)).rows[0]!.n);
+    rows[0]?.total ??
+    (page === 1
+      ? 0
+      : (
+          await sql<{ n: number }>`select count(*)::int as n from packages
+            where ${packagesOf(node.id, data.dataLayerId, masterId)}`.execute(db)
+        ).rows[0]!.n);
   return { total: Number(total), items: rows.map(({ total: _, ...row }) => serializePackage(row)) };
+}
+
+/** A node's packages in a layer, of one lineage if `masterId` is given. */
+function packagesOf(nodeId: number, layerId: number, masterId: number | null) {
+  const lineage = masterId === null ? sql`` : sql`and master_id = ${masterId}`;
+  return sql`node_id = ${nodeId} and data_layer_id = ${layerId} ${lineage}`;
 }
 
 /**
  * One page and the total in one round trip (the window count is taken before LIMIT/OFFSET): a
- * prepared statement, since the RnDFlow client polls it while it waits for every result.
+ * prepared statement (one per shape), since the RnDFlow client polls it while it waits for every
+ * result.
  */
 function searchStatement(
   nodeId: number,
@@ -173,21 +185,10 @@ function searchStatement(
   pageSize: number,
   page: number,
 ) {
-  const offset = (page - 1) * pageSize;
-  type Row = PackageRow & { total: number };
-  return masterId === null
-    ? sql<Row>`${prepared("search_packages")} select *, count(*) over () as total from packages
-        where node_id = ${nodeId} and data_layer_id = ${layerId}
-        order by id desc limit ${pageSize} offset ${offset}`
-    : sql<Row>`${prepared("search_packages_of_master")} select *, count(*) over () as total from packages
-        where node_id = ${nodeId} and data_layer_id = ${layerId} and master_id = ${masterId}
-        order by id desc limit ${pageSize} offset ${offset}`;
-}
-
-function countStatement(nodeId: number, data: { dataLayerId: number; masterId?: number | null }) {
-  return sql<{ n: number }>`select count(*)::int as n from packages
-    where node_id = ${nodeId} and data_layer_id = ${data.dataLayerId}
-      and (${data.masterId ?? null}::int is null or master_id = ${data.masterId ?? null})`;
+  const name = masterId === null ? "search_packages" : "search_packages_of_master";
+  return sql<PackageRow & { total: number }>`${prepared(name)}
+    select *, count(*) over () as total from packages where ${packagesOf(nodeId, layerId, masterId)}
+    order by id desc limit ${pageSize} offset ${(page - 1) * pageSize}`;
 }
 
 /**
