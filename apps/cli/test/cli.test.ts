@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import path from "node:path";
 import { serve } from "@hono/node-server";
 import { type Config, createApp, createLucia } from "@keyflow/api";
 import { accessTokens, apiKeys, Keyring, projects, roles, usage } from "@keyflow/core";
