@@ -1,6 +1,7 @@
 import type pg from "pg";
 
 export interface LoopResult {
+  requests: number;
   rps: number;
   p50: number;
   p99: number;
@@ -32,7 +33,13 @@ export async function loop(connections: number, durationS: number, op: () => Pro
   const elapsedS = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { rps: latencies.length / elapsedS, p50: at(0.5), p99: at(0.99), errors } satisfies LoopResult;
+  return {
+    requests: latencies.length,
+    rps: latencies.length / elapsedS,
+    p50: at(0.5),
+    p99: at(0.99),
+    errors,
+  } satisfies LoopResult;
 }
 
 /**

@@ -11,7 +11,7 @@
  * each at 10 and at 64 connections. Environment:
  *   BENCH_SECONDS=8        measured seconds per route (after a 2 s warm-up)
  *   BENCH_CONNECTIONS=32   run at this concurrency only
- *   BENCH_PROFILE=1        instead: profile (b), (c) and (e), each in its own API process run with
+ *   BENCH_PROFILE=1        instead: profile (a), (b), (c) and (e), each in its own API process run with
  *                          `node --cpu-prof`, and print the top functions by self time
  *   BENCH_SOAK_MINUTES=10  instead: (b), (c) and (e) together for that long against one API process,
  *                          printing its resident memory (RSS) every minute (memory stays bounded)
@@ -25,6 +25,7 @@ import { startEmbeddedPostgres } from "@keyflow/db/embedded";
 import autocannon from "autocannon";
 import { bundleService } from "../../../scripts/bundle";
 import { startBenchApi } from "./api";
+import { CpuMeter } from "./cpu";
 import { insertPackageRows, type LoopResult, loop } from "./dbLimit";
 import { mainThreadProfile, topFunctions } from "./profile";
 
@@ -89,6 +90,8 @@ type Seed = Awaited<ReturnType<typeof seed>>;
 
 interface Result extends LoopResult {
   name: string;
+  /** µs of CPU per request: the API process, PostgreSQL, and this process (load generator or pool) */
+  cpu: { api: number; pg: number; client: number };
 }
 
 /** The HTTP routes, as autocannon options; `masterId` is a package the search looks for. */
@@ -119,12 +122,20 @@ function routes(url: string, s: Seed, masterId: number) {
   } satisfies Record<string, { name: string; opts: autocannon.Options }>;
 }
 
-async function http(name: string, opts: autocannon.Options, connections: number): Promise<Result> {
+async function http(
+  name: string,
+  opts: autocannon.Options,
+  connections: number,
+  cpu: CpuMeter,
+): Promise<Result> {
   // a short warm-up fills caches and JIT before the measured run
   await autocannon({ ...opts, connections, duration: WARMUP_S });
+  cpu.begin();
   const r = await autocannon({ ...opts, connections, duration: DURATION_S });
   return {
     name,
+    cpu: cpu.end(r.requests.total),
+    requests: r.requests.total,
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -132,7 +143,7 @@ async function http(name: string, opts: autocannon.Options, connections: number)
   };
 }
 
-async function dbLimit(s: Seed, databaseUrl: string, connections: number): Promise<Result> {
+async function dbLimit(s: Seed, databaseUrl: string, connections: number, cpu: CpuMeter): Promise<Result> {
   const pool = createPool(databaseUrl, { max: connections });
   try {
     const op = insertPackageRows(pool, {
@@ -143,9 +154,12 @@ async function dbLimit(s: Seed, databaseUrl: string, connections: number): Promi
       userId: s.holderId,
     });
     await loop(connections, WARMUP_S, op);
+    cpu.begin();
+    const result = await loop(connections, DURATION_S, op);
     return {
       name: "(d) PostgreSQL alone: (c)'s two rows, pg pool",
-      ...(await loop(connections, DURATION_S, op)),
+      cpu: cpu.end(result.requests),
+      ...result,
     };
   } finally {
     await pool.end();
@@ -172,6 +186,9 @@ function print(connections: number, results: Result[]) {
     "p50 ms".padStart(8),
     "p99 ms".padStart(8),
     "errors".padStart(7),
+    "  CPU µs/request: API".padStart(22),
+    "PostgreSQL".padStart(11),
+    "client".padStart(7),
   );
   for (const r of results)
     console.log(
@@ -180,6 +197,9 @@ function print(connections: number, results: Result[]) {
       r.p50.toFixed(1).padStart(8),
       r.p99.toFixed(1).padStart(8),
       String(r.errors).padStart(7),
+      (r.name.startsWith("(d)") ? "–" : r.cpu.api.toFixed(0)).padStart(22),
+      r.cpu.pg.toFixed(0).padStart(11),
+      r.cpu.client.toFixed(0).padStart(7),
     );
   const ratio = (x: Result, y: Result) => (x.rps / y.rps).toFixed(3);
   console.log(
@@ -188,22 +208,25 @@ function print(connections: number, results: Result[]) {
   );
 }
 
-async function bench(s: Seed, databaseUrl: string) {
+async function bench(s: Seed, databaseUrl: string, dir: string) {
   const api = await startBenchApi({ databaseUrl, secret: SECRET });
+  const cpu = new CpuMeter(api.pid, dir);
+  // (d) has no API process: its client is this process's pool
+  const dbCpu = new CpuMeter(null, dir);
   try {
     const masterId = await createMaster(api.url, s);
     const r = routes(api.url, s, masterId);
     for (const n of CONCURRENCIES) {
       const results = [
-        await http(r.a.name, r.a.opts, n),
-        await http(r.b.name, r.b.opts, n),
-        await http(r.c.name, r.c.opts, n),
-        await dbLimit(s, databaseUrl, n),
+        await http(r.a.name, r.a.opts, n, cpu),
+        await http(r.b.name, r.b.opts, n, cpu),
+        await http(r.c.name, r.c.opts, n, cpu),
+        await dbLimit(s, databaseUrl, n, dbCpu),
       ];
       // (c) and (d) grew the table from nothing within seconds, faster than autovacuum looks: give
       // the planner the statistics a table in service has, or it scans the node's index for the master
       await sql`analyze packages`.execute(s.db);
-      results.push(await http(r.e.name, r.e.opts, n));
+      results.push(await http(r.e.name, r.e.opts, n, cpu));
       print(n, results);
     }
   } finally {
@@ -214,7 +237,7 @@ async function bench(s: Seed, databaseUrl: string) {
 /** Each key route in its own `node --cpu-prof` API process under load; the top functions by self time. */
 async function profile(s: Seed, databaseUrl: string, dir: string) {
   const n = CONCURRENCIES[0]!;
-  for (const id of ["b", "c", "e"] as const) {
+  for (const id of ["a", "b", "c", "e"] as const) {
     await sql`analyze packages`.execute(s.db);
     const profDir = path.join(dir, `profile-${id}`);
     const api = await startBenchApi({ databaseUrl, secret: SECRET }, [
@@ -224,7 +247,7 @@ async function profile(s: Seed, databaseUrl: string, dir: string) {
     let result: Result;
     try {
       const route = routes(api.url, s, await createMaster(api.url, s))[id];
-      result = await http(route.name, route.opts, n);
+      result = await http(route.name, route.opts, n, new CpuMeter(api.pid, dir));
     } finally {
       await api.stop();
     }
@@ -232,7 +255,9 @@ async function profile(s: Seed, databaseUrl: string, dir: string) {
     const kept = path.join(os.tmpdir(), `keyflow-bench-${id}.cpuprofile`);
     fs.copyFileSync(file, kept);
     console.log(
-      `\n${result.name}: ${result.rps.toFixed(0)} req/s at ${n} connections under --cpu-prof (profile: ${kept})`,
+      `\n${result.name}: ${result.rps.toFixed(0)} req/s at ${n} connections under --cpu-prof, ` +
+        `CPU per request: API ${result.cpu.api.toFixed(0)} µs, PostgreSQL ${result.cpu.pg.toFixed(0)} µs ` +
+        `(profile: ${kept})`,
     );
     console.log(topFunctions(file, 25, WARMUP_S + DURATION_S).join("\n"));
   }
@@ -282,7 +307,7 @@ async function main() {
     try {
       if (PROFILE) await profile(s, databaseUrl, dir);
       else if (SOAK_MINUTES > 0) await soak(s, databaseUrl);
-      else await bench(s, databaseUrl);
+      else await bench(s, databaseUrl, dir);
       const usage = await s.db
         .selectFrom("usage_events")
         .select((eb) => eb.fn.countAll<number>().as("n"))
