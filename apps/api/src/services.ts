@@ -5,14 +5,16 @@ import { RateLimiter } from "./keys/rateLimiter";
 import { UsageRecorder } from "./keys/usageRecorder";
 import { KeyVerifier } from "./keys/verifier";
 import { GroupCommit } from "./rest/groupCommit";
+import { LineageReads } from "./rest/lineageReads";
 
-/** Per-process state of the API: key cache, usage buffer, metering (leased rate and quota units), group commit. */
+/** Per-process state of the API: key cache, usage buffer, metering (leased rate and quota units), batched writes and searches. */
 export function createServices(deps: AppDeps) {
   const keyring = new Keyring(deps.config.secret);
   const verifier = new KeyVerifier(deps.db, deps.config.databaseUrl);
   const usage = new UsageRecorder(deps.db);
   const meter = new Meter(deps.db);
   const packageWriter = new GroupCommit(deps.db);
+  const lineageReader = new LineageReads(deps.db);
   return {
     keyring,
     verifier,
@@ -23,8 +25,11 @@ export function createServices(deps: AppDeps) {
     invalidKeyLimiter: new RateLimiter(),
     /** concurrent package creations written together */
     packageWriter,
+    /** concurrent searches by master_id read together */
+    lineageReader,
     async close() {
       await packageWriter.close();
+      await lineageReader.close();
       await meter.close();
       await usage.close();
       await verifier.close();

@@ -9,6 +9,7 @@ import { recordUsage, type UsageEvent } from "../usage";
 import { parse } from "../validate";
 import type { PackageWriter } from "./batch";
 import { insertPackage, type PackageFileRef, type PackageRow } from "./propagate";
+import type { LineageReader } from "./searchBatch";
 
 export { type ExternalPackage, FAST_PATH_COPIES, insertExternalBatch, type PackageWriter } from "./batch";
 export { type BlobStore, pgBlobStore, sha256Hex } from "./blobStore";
@@ -22,6 +23,7 @@ export {
   onPackageArrived,
   type PackageRow,
 } from "./propagate";
+export { type LineageQuery, type LineageReader, searchLineages } from "./searchBatch";
 
 /** The package JSON of the RnDFlow client, used by tRPC and REST alike (SPEC §5). */
 export interface PackageJson {
@@ -146,6 +148,10 @@ export async function searchPackages(
   db: Db,
   principal: Principal,
   input: z.input<typeof searchPackagesInput>,
+  opts: {
+    /** reads a lineage's page together with concurrent ones (the API's batcher); null from it: alone */
+    reader?: LineageReader;
+  } = {},
 ): Promise<{ total: number; items: PackageJson[] }> {
   const data = parse(searchPackagesInput, input);
   const { access, node } = await loadNodeAccess(db, principal, data.nodeId);
@@ -154,7 +160,12 @@ export async function searchPackages(
   const page = data.page ?? 1;
   const pageSize = data.pageSize ?? 10;
   const masterId = data.masterId ?? null;
-  const rows = (await searchStatement(node.id, data.dataLayerId, masterId, pageSize, page).execute(db)).rows;
+  const batched =
+    opts.reader && masterId !== null
+      ? await opts.reader.read({ nodeId: node.id, dataLayerId: data.dataLayerId, masterId, pageSize, page })
+      : null;
+  const rows =
+    batched ?? (await searchStatement(node.id, data.dataLayerId, masterId, pageSize, page).execute(db)).rows;
   // a page past the end has no row to carry the total: only then is it counted apart
   const total =
     rows[0]?.total ??

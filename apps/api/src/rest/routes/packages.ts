@@ -105,13 +105,18 @@ export function packageRoutes(deps: AppDeps, services: Services) {
       const query = c.req.valid("query");
       const body = c.req.valid("json");
       await loadNodeInProject(deps.db, c.var.principal, projectId, nodeId);
-      const page = await packages.searchPackages(deps.db, c.var.principal, {
-        nodeId,
-        dataLayerId: layerOf(c.var.principal, query.data_layer_id ?? body.data_layer_id),
-        masterId: body.master_id ?? null,
-        page: query.page,
-        pageSize: query.page_size,
-      });
+      const page = await packages.searchPackages(
+        deps.db,
+        c.var.principal,
+        {
+          nodeId,
+          dataLayerId: layerOf(c.var.principal, query.data_layer_id ?? body.data_layer_id),
+          masterId: body.master_id ?? null,
+          page: query.page,
+          pageSize: query.page_size,
+        },
+        { reader: services.lineageReader },
+      );
       return c.json(page, 200);
     })
     .openapi(getPackageRoute, async (c) => {

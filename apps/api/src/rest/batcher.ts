@@ -1,0 +1,60 @@
+type Pending<I, O> = { item: I; resolve: (result: O | null) => void };
+
+/**
+ * Runs concurrent calls of one kind together: the items that arrive while a batch is running go
+ * into the next one, one statement (one round trip) for all of them. An item alone waits for
+ * nothing: with a free slot it runs at once, as a batch of one. Each caller gets its own item's
+ * result; when a batch fails, each of its items gets null, so the caller takes its general path
+ * alone and one bad item never fails the others.
+ *
+ * One batch at a time by default: on the 2-core bench machine a second slot halved the batches and
+ * each statement costs the API and PostgreSQL a fixed ≈ 0.5 ms of CPU whatever its size, so group
+ * commit fell from 3 050 to 2 850 req/s at 10 connections and from 6 380 to 5 710 at 64.
+ */
+export class Batcher<I, O> {
+  private queue: Pending<I, O>[] = [];
+  private inFlight = 0;
+  private drained: (() => void) | null = null;
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<(O | null)[]>,
+    /** batches running at once (each on its own pooled connection), and items per batch */
+    private readonly opts = { slots: 1, maxBatch: 64 },
+  ) {}
+
+  protected submit(item: I): Promise<O | null> {
+    return new Promise((resolve) => {
+      this.queue.push({ item, resolve });
+      this.pump();
+    });
+  }
+
+  private pump() {
+    while (this.inFlight < this.opts.slots && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.opts.maxBatch);
+      this.inFlight++;
+      this.run(batch.map((p) => p.item))
+        .then(
+          (results) => {
+            for (const [i, p] of batch.entries()) p.resolve(results[i] ?? null);
+          },
+          () => {
+            for (const p of batch) p.resolve(null);
+          },
+        )
+        .finally(() => {
+          this.inFlight--;
+          if (this.inFlight === 0 && this.queue.length === 0) this.drained?.();
+          this.pump();
+        });
+    }
+  }
+
+  /** Resolves when no batch is running (on shutdown, after the server stopped accepting). */
+  async close(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return;
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+    });
+  }
+}
