@@ -19,7 +19,8 @@ beforeAll(async () => {
   me = owner.as;
   projectId = (await projects.createProject(t.db, me, { name: "Search" })).id;
   layerId = (await dataLayers.listDataLayers(t.db, me, { projectId }))[0]!.id;
-  otherLayerId = (await dataLayers.createDataLayer(t.db, me, { projectId, name: "Other", kind: "shared" })).id;
+  otherLayerId = (await dataLayers.createDataLayer(t.db, me, { projectId, name: "Other", kind: "shared" }))
+    .id;
   // a diamond: every package of a lands twice in d (via b and via c), both of its lineage
   for (const name of ["a", "b", "c", "d"])
     ids[name] = (await graph.createNode(t.db, me, { projectId, name, kind: "data" })).id;
