@@ -164,6 +164,21 @@ export async function projectWithKey(h: Harness, opts: { templateName?: string; 
   return { owner, holder, project, role, template, keyId, token };
 }
 
+/** {@link projectWithKey} with two data nodes, `input` pushing on to `output`: the data plane's service. */
+export async function linkedService(h: Harness) {
+  const k = await projectWithKey(h);
+  const node = (name: string) =>
+    k.owner.client.graph.createNode.mutate({ projectId: k.project.id, name, kind: "data" });
+  const input = await node("input");
+  const output = await node("output");
+  await k.owner.client.graph.createLink.mutate({
+    projectId: k.project.id,
+    fromNodeId: input.id,
+    toNodeId: output.id,
+  });
+  return { ...k, input, output };
+}
+
 /** An owner's public project with a project_view role and one template per name. */
 export async function publicService(h: Harness, templateNames: string[] = []) {
   const owner = await h.user("Owner");

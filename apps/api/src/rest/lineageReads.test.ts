@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createHarness, type Harness, projectWithKey } from "../../test/harness";
+import { createHarness, type Harness, linkedService } from "../../test/harness";
 import { rest } from "../../test/rest";
 import { LineageReads } from "./lineageReads";
 
@@ -10,19 +10,10 @@ let h: Harness;
 let f: Awaited<ReturnType<typeof setup>>;
 
 async function setup() {
-  const k = await projectWithKey(h);
-  const node = (name: string) =>
-    k.owner.client.graph.createNode.mutate({ projectId: k.project.id, name, kind: "data" });
-  const input = await node("input");
-  const output = await node("output");
-  await k.owner.client.graph.createLink.mutate({
-    projectId: k.project.id,
-    fromNodeId: input.id,
-    toNodeId: output.id,
-  });
+  const k = await linkedService(h);
   const api = rest(h, { bearer: k.token });
   const layer = (await api.get(`/api/projects/${k.project.id}/data_layers/last`)).body.id as number;
-  return { ...k, input, output, api, layer };
+  return { ...k, api, layer };
 }
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { APP_URL, createHarness, type Harness, projectWithKey } from "../../test/harness";
+import { APP_URL, createHarness, type Harness, linkedService } from "../../test/harness";
 import { type RestResponse, rest } from "../../test/rest";
 
 interface Operation {
@@ -23,25 +23,16 @@ let paths: Record<string, Record<string, Operation>>;
 
 /** A service project (input → output, a key holder) with an uploaded object and a package holding it. */
 async function serviceFixture() {
-  const k = await projectWithKey(h);
-  const node = (name: string) =>
-    k.owner.client.graph.createNode.mutate({ projectId: k.project.id, name, kind: "data" });
-  const input = await node("input");
-  const output = await node("output");
-  await k.owner.client.graph.createLink.mutate({
-    projectId: k.project.id,
-    fromNodeId: input.id,
-    toNodeId: output.id,
-  });
+  const k = await linkedService(h);
   const api = rest(h, { bearer: k.token });
   const stored = await upload(api, k.project.id);
-  const pkg = await api.post(`/api/projects/${k.project.id}/nodes/${input.id}/packages`, {
+  const pkg = await api.post(`/api/projects/${k.project.id}/nodes/${k.input.id}/packages`, {
     label: "walked",
     fields: { x: 1 },
     files: [{ name: "data.bin", content_hash: stored }],
   });
   expect(pkg.status).toBe(200);
-  return { ...k, input, output, api, stored, packageId: pkg.body.id as number };
+  return { ...k, api, stored, packageId: pkg.body.id as number };
 }
 
 /** Fresh bytes through the client's two-step upload; returns their hash. */
