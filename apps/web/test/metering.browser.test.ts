@@ -110,6 +110,20 @@ describe("metering in a real browser", () => {
     await shoot(metering, "metering-02-settings-390");
     await o.setViewportSize(DESKTOP);
 
+    // ---- the holder sees what the key allows on the project's About tile, at both widths
+    const holderView = await browser.open({ viewport: DESKTOP });
+    const h = holderView.page;
+    await signIn(h, hana);
+    await h.goto(webPaths.project(project.id));
+    const keyTile = h.getByRole("region", { name: `API key ${FORECAST}` });
+    await keyTile.getByText("60 requests / minute; a call over it waits up to 10 s").waitFor();
+    await keyTile.getByText("3 requests per month").waitFor();
+    await shoot(keyTile, "metering-02b-about-tile-1280");
+    await h.setViewportSize(PHONE);
+    await inView(h, keyTile.getByText("3 requests per month"), "the quota on the About tile at 390 px");
+    await expectNoSidewaysScroll(h, "About at 390 px");
+    await shoot(keyTile, "metering-02c-about-tile-390");
+
     // ---- the holder's key makes 3 calls; the 4th is refused with the quota message
     for (let i = 1; i <= 3; i++) {
       const r = await callApi();

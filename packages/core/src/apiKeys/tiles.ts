@@ -1,5 +1,5 @@
 import type { Db } from "@keyflow/db";
-import type { RequestQuestion } from "@keyflow/schemas";
+import type { QuotaPeriod, RateLimitMode, RequestQuestion } from "@keyflow/schemas";
 import { usageTotals } from "../usage/source";
 import { keyState } from "./lifecycle";
 import { REJECTION_COOLDOWN_MS } from "./requests";
@@ -20,6 +20,9 @@ export interface KeyTile {
   roleName: string;
   pricePerRequest: string;
   rateLimitPerMinute: number | null;
+  /** over the rate limit: refused (429) or held until it fits (SPEC §13) */
+  rateLimitMode: RateLimitMode;
+  quota: { requests: number; period: QuotaPeriod } | null;
   /** "auto": REQUEST issues the key at once (SPEC §12) */
   approval: "manual" | "auto";
   /** what the REQUEST dialog asks */
@@ -61,6 +64,9 @@ export async function keyTiles(db: Db, projectId: number, userId: number | null)
       "t.description",
       "t.price_per_request",
       "t.rate_limit_per_minute",
+      "t.rate_limit_mode",
+      "t.quota_requests",
+      "t.quota_period",
       "t.approval",
       "t.request_questions",
       "r.name as role_name",
@@ -120,6 +126,11 @@ export async function keyTiles(db: Db, projectId: number, userId: number | null)
       roleName: t.role_name ?? "",
       pricePerRequest: t.price_per_request,
       rateLimitPerMinute: t.rate_limit_per_minute,
+      rateLimitMode: t.rate_limit_mode,
+      quota:
+        t.quota_requests !== null && t.quota_period !== null
+          ? { requests: t.quota_requests, period: t.quota_period }
+          : null,
       approval: t.approval,
       requestQuestions: t.request_questions,
     };

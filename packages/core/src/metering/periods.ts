@@ -1,5 +1,7 @@
+import { QUOTA_PERIOD_WORDS, type QuotaPeriod } from "@keyflow/schemas";
+
 /** The period a quota counts in (SPEC §13). */
-export type QuotaPeriod = "day" | "month" | "total";
+export type { QuotaPeriod };
 
 /** A `total` quota has one period that never renews: it starts at the epoch. */
 const TOTAL_START = new Date(0);
@@ -20,7 +22,7 @@ export function quotaRenewsAt(period: QuotaPeriod, now: Date): Date | null {
 }
 
 /** "per day", "per month", "in total": how messages name the period. */
-export const periodWords = (period: QuotaPeriod) => (period === "total" ? "in total" : `per ${period}`);
+export const periodWords = (period: QuotaPeriod) => QUOTA_PERIOD_WORDS[period];
 
 /** Rate limits count in one-minute windows aligned to the minute; the previous one weighs in (sliding). */
 export const RATE_WINDOW_MS = 60_000;

@@ -1,9 +1,10 @@
+import { QUOTA_PERIOD_WORDS, RATE_WAIT_MAX_MS } from "@keyflow/schemas";
 import { A, useLocation } from "@solidjs/router";
 import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
 import { Icon } from "../../../components/Icon";
-import { formatDecimal, formatWhen } from "../../../lib/format";
+import { formatCount, formatDecimal, formatWhen } from "../../../lib/format";
 import { signInPath } from "../../../lib/paths";
 import { me } from "../../../lib/session";
 import { trpc } from "../../../lib/trpc";
@@ -105,9 +106,28 @@ export function KeyTile(props: {
         <dd>{t().roleName || "—"}</dd>
         <dt>Price per request</dt>
         <dd class="mono">{formatDecimal(t().pricePerRequest)}</dd>
-        <Show when={t().rateLimitPerMinute !== null}>
-          <dt>Rate limit</dt>
-          <dd>{t().rateLimitPerMinute} requests / minute</dd>
+        <Show when={t().rateLimitPerMinute}>
+          {(limit) => (
+            <>
+              <dt>Rate limit</dt>
+              <dd>
+                {formatCount(limit())} requests / minute;{" "}
+                {t().rateLimitMode === "wait"
+                  ? `a call over it waits up to ${RATE_WAIT_MAX_MS / 1000} s`
+                  : "a call over it is refused (429)"}
+              </dd>
+            </>
+          )}
+        </Show>
+        <Show when={t().quota}>
+          {(quota) => (
+            <>
+              <dt>Quota</dt>
+              <dd>
+                {formatCount(quota().requests)} requests {QUOTA_PERIOD_WORDS[quota().period]}
+              </dd>
+            </>
+          )}
         </Show>
         <Show when={t().approval === "auto"}>
           <dt>Approval</dt>

@@ -1,16 +1,17 @@
 import {
   MAX_QUOTA_REQUESTS,
   MAX_RATE_LIMIT_PER_MINUTE,
+  QUOTA_PERIOD_WORDS,
   QUOTA_PERIODS,
-  type RATE_LIMIT_MODES,
+  type QuotaPeriod,
   RATE_WAIT_MAX_MS,
+  type RateLimitMode,
 } from "@keyflow/schemas";
 import { createUniqueId, For, Show } from "solid-js";
 import { type Choice, ChoiceCards } from "../../../components/ChoiceCards";
 import { TextField } from "../../../components/Field";
 
-export type RateLimitMode = (typeof RATE_LIMIT_MODES)[number];
-export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
+export type { QuotaPeriod, RateLimitMode };
 
 const WAIT_S = RATE_WAIT_MAX_MS / 1000;
 
@@ -26,12 +27,6 @@ const MODE_CHOICES: Choice<RateLimitMode>[] = [
     hint: `The call is held until it fits, at most ${WAIT_S} s, then served. Suits the RnDFlow Python client, which does not retry 429.`,
   },
 ];
-
-export const QUOTA_PERIOD_LABEL: Record<QuotaPeriod, string> = {
-  day: "per day",
-  month: "per month",
-  total: "in total",
-};
 
 /**
  * Metering of a template's keys (SPEC §13), part of its settings form: the rate limit, what
@@ -99,7 +94,7 @@ export function TemplateMetering(props: {
               <For each={QUOTA_PERIODS}>
                 {(p) => (
                   <option value={p} selected={p === props.quotaPeriod}>
-                    {QUOTA_PERIOD_LABEL[p]}
+                    {QUOTA_PERIOD_WORDS[p]}
                   </option>
                 )}
               </For>

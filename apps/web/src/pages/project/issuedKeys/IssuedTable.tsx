@@ -1,3 +1,4 @@
+import { QUOTA_PERIOD_WORDS } from "@keyflow/schemas";
 import { createSignal, For, Show } from "solid-js";
 import { Button } from "../../../components/Button";
 import { ConfirmButton } from "../../../components/ConfirmButton";
@@ -22,7 +23,6 @@ const STATE_BADGE: Record<IssuedRow["state"], string> = {
 /** What the owner just did to a key, said above the table. */
 export type KeyChange = "revoked" | "suspended" | "resumed" | "rolled" | "topped up";
 
-const QUOTA_PERIOD = { day: "per day", month: "per month", total: "in total" } as const;
 const addresses = (n: number) => `${formatCount(n)} ${n === 1 ? "address" : "addresses"}`;
 
 /** One row per issued key with its usage in the period; a row click selects it for the chart. */
@@ -96,7 +96,7 @@ export function IssuedTable(props: {
                     <Show when={r.quota}>
                       {(q) => (
                         <div class="small muted">
-                          quota {formatCount(q().requests)} {QUOTA_PERIOD[q().period]}
+                          quota {formatCount(q().requests)} {QUOTA_PERIOD_WORDS[q().period]}
                         </div>
                       )}
                     </Show>

@@ -1,4 +1,4 @@
-import { MAX_QUOTA_REQUESTS } from "@keyflow/schemas";
+import { MAX_QUOTA_REQUESTS, QUOTA_PERIOD_WORDS } from "@keyflow/schemas";
 import { createEffect, createSignal, on, Show } from "solid-js";
 import { FormDialog } from "../../../components/Dialog";
 import { ErrorBox } from "../../../components/ErrorBox";
@@ -10,7 +10,6 @@ import type { IssuedRow } from "./IssuedTable";
 
 export type Grant = RouterOutputs["apiKeys"]["grantQuota"];
 
-const PERIOD_TEXT = { day: "per day", month: "per month", total: "in total" } as const;
 const ADDS_TO = {
   day: "They add to today's quota only (UTC day); tomorrow the template's quota holds again.",
   month: "They add to this month's quota only (UTC month); next month the template's quota holds again.",
@@ -21,7 +20,7 @@ const ADDS_TO = {
 function describe(row: IssuedRow): string {
   const q = row.quota;
   const has = q
-    ? `may make ${formatCount(q.requests)} requests ${PERIOD_TEXT[q.period]}`
+    ? `may make ${formatCount(q.requests)} requests ${QUOTA_PERIOD_WORDS[q.period]}`
     : "has a quota of requests";
   const adds = q ? ADDS_TO[q.period] : "They add to the current period only.";
   return `The key of ${row.user.name} for ${row.templateName} ${has}. ${adds} ${row.user.name} is e-mailed.`;
