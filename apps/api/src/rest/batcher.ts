@@ -1,3 +1,5 @@
+import { logger } from "../logger";
+
 type Pending<I, O> = { item: I; resolve: (result: O | null) => void };
 
 /**
@@ -38,7 +40,12 @@ export class Batcher<I, O> {
           (results) => {
             for (const [i, p] of batch.entries()) p.resolve(results[i] ?? null);
           },
-          () => {
+          (err) => {
+            // not an error of the requests: each runs alone and answers for itself
+            logger.warn(
+              { err: (err as Error).message, items: batch.length },
+              "batch failed; its items run alone",
+            );
             for (const p of batch) p.resolve(null);
           },
         )
