@@ -47,7 +47,7 @@ function postgresPids(dataDirPrefix: string): number[] {
  * samples also land in a syscall while the process waits to be scheduled again.
  */
 export class CpuMeter {
-  private start: { api: number; pg: Map<number, number>; self: number } | null = null;
+  private start: { api: number | null; pg: Map<number, number>; self: number } | null = null;
 
   constructor(
     private readonly apiPid: number | null,
@@ -57,7 +57,7 @@ export class CpuMeter {
   private read() {
     const self = process.cpuUsage();
     return {
-      api: this.apiPid === null ? 0 : cpuSeconds(this.apiPid),
+      api: this.apiPid === null ? null : cpuSeconds(this.apiPid),
       pg: new Map(postgresPids(this.dataDirPrefix).map((pid) => [pid, cpuSeconds(pid)])),
       self: (self.user + self.system) / 1e6,
     };
@@ -67,7 +67,7 @@ export class CpuMeter {
     this.start = this.read();
   }
 
-  /** µs of CPU per request since begin(), for `requests` requests. */
+  /** µs of CPU per request since begin(), for `requests` requests; `api` null without an API process. */
   end(requests: number) {
     const end = this.read();
     const start = this.start ?? end;
@@ -75,6 +75,7 @@ export class CpuMeter {
     let pg = 0;
     for (const [pid, s] of end.pg) pg += s - (start.pg.get(pid) ?? 0);
     const per = (s: number) => (requests > 0 ? (s * 1e6) / requests : 0);
-    return { api: per(end.api - start.api), pg: per(pg), client: per(end.self - start.self) };
+    const api = end.api === null || start.api === null ? null : per(end.api - start.api);
+    return { api, pg: per(pg), client: per(end.self - start.self) };
   }
 }

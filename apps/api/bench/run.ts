@@ -91,7 +91,7 @@ type Seed = Awaited<ReturnType<typeof seed>>;
 interface Result extends LoopResult {
   name: string;
   /** µs of CPU per request: the API process, PostgreSQL, and this process (load generator or pool) */
-  cpu: { api: number; pg: number; client: number };
+  cpu: ReturnType<CpuMeter["end"]>;
 }
 
 /** The HTTP routes, as autocannon options; `masterId` is a package the search looks for. */
@@ -197,7 +197,7 @@ function print(connections: number, results: Result[]) {
       r.p50.toFixed(1).padStart(8),
       r.p99.toFixed(1).padStart(8),
       String(r.errors).padStart(7),
-      (r.name.startsWith("(d)") ? "–" : r.cpu.api.toFixed(0)).padStart(22),
+      (r.cpu.api?.toFixed(0) ?? "–").padStart(22),
       r.cpu.pg.toFixed(0).padStart(11),
       r.cpu.client.toFixed(0).padStart(7),
     );
@@ -259,7 +259,7 @@ async function profile(s: Seed, databaseUrl: string, dir: string) {
     fs.copyFileSync(file, kept);
     console.log(
       `\n${result.name}: ${result.rps.toFixed(0)} req/s at ${n} connections under --cpu-prof, ` +
-        `CPU per request: API ${result.cpu.api.toFixed(0)} µs, PostgreSQL ${result.cpu.pg.toFixed(0)} µs ` +
+        `CPU per request: API ${result.cpu.api?.toFixed(0)} µs, PostgreSQL ${result.cpu.pg.toFixed(0)} µs ` +
         `(profile: ${kept})`,
     );
     console.log(topFunctions(file, 25, WARMUP_S + DURATION_S).join("\n"));

@@ -165,8 +165,8 @@ export async function projectWithKey(h: Harness, opts: { templateName?: string; 
 }
 
 /** {@link projectWithKey} with two data nodes, `input` pushing on to `output`: the data plane's service. */
-export async function linkedService(h: Harness) {
-  const k = await projectWithKey(h);
+export async function linkedService(h: Harness, opts: Parameters<typeof projectWithKey>[1] = {}) {
+  const k = await projectWithKey(h, opts);
   const node = (name: string) =>
     k.owner.client.graph.createNode.mutate({ projectId: k.project.id, name, kind: "data" });
   const input = await node("input");

@@ -2,6 +2,12 @@ import { logger } from "../logger";
 
 type Pending<I, O> = { item: I; resolve: (result: O | null) => void };
 
+/** Batches running at once (each on its own pooled connection), and items per batch. */
+export interface BatcherOptions {
+  slots: number;
+  maxBatch: number;
+}
+
 /**
  * Runs concurrent calls of one kind together: the items that arrive while a batch is running go
  * into the next one, one statement (one round trip) for all of them. An item alone waits for
@@ -20,8 +26,7 @@ export class Batcher<I, O> {
 
   constructor(
     private readonly run: (items: I[]) => Promise<(O | null)[]>,
-    /** batches running at once (each on its own pooled connection), and items per batch */
-    private readonly opts = { slots: 1, maxBatch: 64 },
+    private readonly opts: BatcherOptions = { slots: 1, maxBatch: 64 },
   ) {}
 
   protected submit(item: I): Promise<O | null> {

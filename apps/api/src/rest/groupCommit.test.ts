@@ -1,7 +1,7 @@
 import type { packages } from "@keyflow/core";
 import { sql } from "@keyflow/db";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createHarness, type Harness, projectWithKey } from "../../test/harness";
+import { createHarness, type Harness, linkedService } from "../../test/harness";
 import { rest } from "../../test/rest";
 import { GroupCommit } from "./groupCommit";
 
@@ -13,24 +13,19 @@ let h: Harness;
 let f: Awaited<ReturnType<typeof setup>>;
 
 async function setup() {
-  const k = await projectWithKey(h);
-  const node = (name: string, kind: "data" | "compute" = "data") =>
-    k.owner.client.graph.createNode.mutate({ projectId: k.project.id, name, kind });
-  const link = (from: { id: number }, to: { id: number }, labelFilter?: string) =>
-    k.owner.client.graph.createLink.mutate({
-      projectId: k.project.id,
-      fromNodeId: from.id,
-      toNodeId: to.id,
-      labelFilter,
-    });
-  const input = await node("input");
-  const output = await node("output");
-  await link(input, output);
+  const k = await linkedService(h);
+  const node = (name: string) =>
+    k.owner.client.graph.createNode.mutate({ projectId: k.project.id, name, kind: "data" });
   // a second entry whose link filters by label: the general path's walk
   const filtered = await node("filtered");
   const picked = await node("picked");
-  await link(filtered, picked, "^keep");
-  return { ...k, input, output, filtered, picked, api: rest(h, { bearer: k.token }) };
+  await k.owner.client.graph.createLink.mutate({
+    projectId: k.project.id,
+    fromNodeId: filtered.id,
+    toNodeId: picked.id,
+    labelFilter: "^keep",
+  });
+  return { ...k, filtered, picked, api: rest(h, { bearer: k.token }) };
 }
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { packages } from "@keyflow/core";
 import type { Db } from "@keyflow/db";
-import { Batcher } from "./batcher";
+import { Batcher, type BatcherOptions } from "./batcher";
 
 /**
  * Group commit of package creations (issue 8): the packages that arrive while an earlier batch is
@@ -13,7 +13,7 @@ export class GroupCommit
   extends Batcher<packages.ExternalPackage, packages.PackageRow>
   implements packages.PackageWriter
 {
-  constructor(db: Db, opts?: { slots: number; maxBatch: number }) {
+  constructor(db: Db, opts?: BatcherOptions) {
     super((batch) => packages.insertExternalBatch(db, batch), opts);
   }
 

@@ -1,8 +1,6 @@
 import { packages } from "@keyflow/core";
 import type { Db } from "@keyflow/db";
-import { Batcher } from "./batcher";
-
-type Page = Awaited<ReturnType<typeof packages.searchLineages>>[number];
+import { Batcher, type BatcherOptions } from "./batcher";
 
 /**
  * Searches by `master_id` (the RnDFlow client polls one while it waits for each result) that
@@ -10,12 +8,15 @@ type Page = Awaited<ReturnType<typeof packages.searchLineages>>[number];
  * (`packages.searchLineages`). A batch that fails answers null to each search, which then asks
  * the database alone and gets its own answer (or its own error).
  */
-export class LineageReads extends Batcher<packages.LineageQuery, Page> implements packages.LineageReader {
-  constructor(db: Db, opts?: { slots: number; maxBatch: number }) {
+export class LineageReads
+  extends Batcher<packages.LineageQuery, packages.LineageRow[]>
+  implements packages.LineageReader
+{
+  constructor(db: Db, opts?: BatcherOptions) {
     super((queries) => packages.searchLineages(db, queries), opts);
   }
 
-  read(query: packages.LineageQuery): Promise<Page | null> {
+  read(query: packages.LineageQuery): Promise<packages.LineageRow[] | null> {
     return this.submit(query);
   }
 }

@@ -23,7 +23,7 @@ export {
   onPackageArrived,
   type PackageRow,
 } from "./propagate";
-export { type LineageQuery, type LineageReader, searchLineages } from "./searchBatch";
+export { type LineageQuery, type LineageReader, type LineageRow, searchLineages } from "./searchBatch";
 
 /** The package JSON of the RnDFlow client, used by tRPC and REST alike (SPEC §5). */
 export interface PackageJson {

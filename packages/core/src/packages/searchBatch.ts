@@ -10,9 +10,12 @@ export interface LineageQuery {
   page: number;
 }
 
-/** A page's rows, each with the lineage's total (none past the end), or null: ask the database alone. */
+/** A package of a lineage's page, with the lineage's total. */
+export type LineageRow = PackageRow & { total: number };
+
+/** A page's rows (none past the end), or null: ask the database alone. */
 export interface LineageReader {
-  read(query: LineageQuery): Promise<(PackageRow & { total: number })[] | null>;
+  read(query: LineageQuery): Promise<LineageRow[] | null>;
 }
 
 /**
@@ -21,13 +24,10 @@ export interface LineageReader {
  * (`searchPackages`: newest first, the window count before LIMIT/OFFSET), run per query row by a
  * lateral join, all in one snapshot.
  */
-export async function searchLineages(
-  db: Db,
-  queries: LineageQuery[],
-): Promise<(PackageRow & { total: number })[][]> {
+export async function searchLineages(db: Db, queries: LineageQuery[]): Promise<LineageRow[][]> {
   if (queries.length === 0) return [];
   const col = (f: (q: LineageQuery) => number) => queries.map(f);
-  const { rows } = await sql<PackageRow & { total: number; ord: number }>`${prepared("search_lineages")}
+  const { rows } = await sql<LineageRow & { ord: number }>`${prepared("search_lineages")}
     select p.*, q.ord
     from unnest(${col((q) => q.nodeId)}::int[], ${col((q) => q.dataLayerId)}::int[],
       ${col((q) => q.masterId)}::int[], ${col((q) => q.pageSize)}::int[],
@@ -39,7 +39,7 @@ export async function searchLineages(
       order by id desc limit q.page_size offset q.skip
     ) p
     order by q.ord, p.id desc`.execute(db);
-  const pages = queries.map((): (PackageRow & { total: number })[] => []);
+  const pages = queries.map((): LineageRow[] => []);
   for (const { ord, ...row } of rows) pages[Number(ord) - 1]!.push(row);
   return pages;
 }

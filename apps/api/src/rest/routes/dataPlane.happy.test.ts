@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createHarness, type Harness, projectWithKey } from "../../../test/harness";
+import { createHarness, type Harness, linkedService, projectWithKey } from "../../../test/harness";
 import { rest } from "../../../test/rest";
 
 let h: Harness;
@@ -7,23 +7,8 @@ let f: Awaited<ReturnType<typeof setup>>;
 
 /** The seed's service: input data node → output data node, and a key holder. */
 async function setup() {
-  const k = await projectWithKey(h, { price: "0.5" });
-  const input = await k.owner.client.graph.createNode.mutate({
-    projectId: k.project.id,
-    name: "input",
-    kind: "data",
-  });
-  const output = await k.owner.client.graph.createNode.mutate({
-    projectId: k.project.id,
-    name: "output",
-    kind: "data",
-  });
-  await k.owner.client.graph.createLink.mutate({
-    projectId: k.project.id,
-    fromNodeId: input.id,
-    toNodeId: output.id,
-  });
-  return { ...k, input, output, api: rest(h, { bearer: k.token }) };
+  const k = await linkedService(h, { price: "0.5" });
+  return { ...k, api: rest(h, { bearer: k.token }) };
 }
 
 beforeAll(async () => {
