@@ -1,20 +1,24 @@
 import { Keyring } from "@keyflow/core";
 import type { AppDeps } from "./deps";
+import { ChangeListener } from "./keys/changeListener";
 import { Meter } from "./keys/meter";
 import { RateLimiter } from "./keys/rateLimiter";
 import { UsageRecorder } from "./keys/usageRecorder";
 import { KeyVerifier } from "./keys/verifier";
 import { GroupCommit } from "./rest/groupCommit";
+import { LineageCache } from "./rest/lineageCache";
 import { LineageReads } from "./rest/lineageReads";
 
-/** Per-process state of the API: key cache, usage buffer, metering (leased rate and quota units), batched writes and searches. */
+/** Per-process state of the API: key cache, usage buffer, metering (leased rate and quota units), batched writes, cached and batched searches. */
 export function createServices(deps: AppDeps) {
   const keyring = new Keyring(deps.config.secret);
-  const verifier = new KeyVerifier(deps.db, deps.config.databaseUrl);
+  const changes = new ChangeListener(deps.config.databaseUrl);
+  const verifier = new KeyVerifier(deps.db, changes);
   const usage = new UsageRecorder(deps.db);
   const meter = new Meter(deps.db);
   const packageWriter = new GroupCommit(deps.db);
-  const lineageReader = new LineageReads(deps.db);
+  const lineageReads = new LineageReads(deps.db);
+  const lineageReader = new LineageCache(lineageReads, changes);
   return {
     keyring,
     verifier,
@@ -25,14 +29,16 @@ export function createServices(deps: AppDeps) {
     invalidKeyLimiter: new RateLimiter(),
     /** concurrent package creations written together */
     packageWriter,
-    /** concurrent searches by master_id read together */
+    /** searches by master_id: from memory until their lineage changes, else read together with concurrent ones */
     lineageReader,
     async close() {
       await packageWriter.close();
-      await lineageReader.close();
+      await lineageReads.close();
       await meter.close();
       await usage.close();
-      await verifier.close();
+      lineageReader.close();
+      verifier.close();
+      await changes.close();
     },
   };
 }

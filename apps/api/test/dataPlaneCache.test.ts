@@ -1,6 +1,7 @@
+import { packages } from "@keyflow/core";
 import { waitFor } from "@keyflow/testing";
 import { expect, test } from "vitest";
-import { projectWithKey } from "./harness";
+import { linkedService, projectWithKey } from "./harness";
 import { type ApiProcess, useApiProcesses } from "./processes";
 import { rest } from "./rest";
 
@@ -103,7 +104,7 @@ test("a role losing a permission is refused on every API process within 1 s", as
   console.log(`role change seen by the two API processes after ${ms.join(" ms and ")} ms`);
 });
 
-test("in steady state a key's read takes no database round trip and its search one", async () => {
+test("in steady state a key's read and its poll by master_id take no database round trip, a node's search one", async () => {
   const k = await projectWithKey(cluster.h, { templateName: "Steady" });
   const node = await k.owner.client.graph.createNode.mutate({
     projectId: k.project.id,
@@ -136,13 +137,74 @@ test("in steady state a key's read takes no database round trip and its search o
     expect(acquired).toBeLessThanOrEqual(1);
     await cluster.h.app.services.usage.flush();
     acquired = 0;
+    // the first poll reads the lineage; the others are answered from memory
     for (let i = 0; i < 20; i++)
-      expect((await api.post(`${search}/search`, { master_id: all.body.items[0].master_id })).status).toBe(
-        200,
-      );
+      expect((await api.post(`${search}/search`, { master_id: all.body.items[0].master_id })).body).toEqual({
+        total: 1,
+        items: [all.body.items[0]],
+      });
+    expect(acquired).toBeLessThanOrEqual(2);
+    await cluster.h.app.services.usage.flush();
+    acquired = 0;
+    for (let i = 0; i < 20; i++) expect((await api.post(`${search}/search`, {})).status).toBe(200);
     expect(acquired).toBeGreaterThanOrEqual(20);
     expect(acquired).toBeLessThanOrEqual(21);
   } finally {
     cluster.h.pool.off("acquire", count);
   }
+});
+
+test("a job's result in a polled lineage reaches the polls on every API process within 1 s", async () => {
+  const k = await linkedService(cluster.h, { templateName: "Polled" });
+  const layer = (
+    await rest(cluster.h, { bearer: k.token }).get(`/api/projects/${k.project.id}/data_layers/last`)
+  ).body.id as number;
+  const created = await rest(cluster.h, { bearer: k.token }).post(
+    `/api/projects/${k.project.id}/nodes/${k.input.id}/packages`,
+    { label: "job" },
+  );
+  const masterId = created.body.id as number;
+  const poll = async (api: ApiProcess) => {
+    const res = await fetch(`${api.url}/api/projects/${k.project.id}/nodes/${k.output.id}/packages/search`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${k.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ master_id: masterId }),
+    });
+    return (await res.json()) as { total: number; items: { label: string }[] };
+  };
+  // warm both processes: the lineage's answer is kept on each
+  for (const api of cluster.apis) for (let i = 0; i < 3; i++) expect((await poll(api)).total).toBe(1);
+  // the result lands as the worker writes it: another connection, the general path
+  const copy = await cluster.h.db
+    .selectFrom("packages")
+    .select("id")
+    .where("master_id", "=", masterId)
+    .where("node_id", "=", k.output.id)
+    .executeTakeFirstOrThrow();
+  await cluster.h.db.transaction().execute((trx) =>
+    packages.insertPackage(trx, {
+      origin: "job",
+      parentId: copy.id,
+      nodeId: k.output.id,
+      dataLayerId: layer,
+      label: "result",
+      fields: {},
+      files: [],
+      createdBy: null,
+    }),
+  );
+  const committedAt = Date.now();
+  const ms = await Promise.all(
+    cluster.apis.map((api) =>
+      waitFor(
+        "the result in the API process's answer",
+        async () => {
+          const page = await poll(api);
+          return page.total === 2 && page.items[0]?.label === "result" ? Date.now() - committedAt : undefined;
+        },
+        { timeoutMs: 1_000, intervalMs: 10 },
+      ),
+    ),
+  );
+  console.log(`a job's result reached the polls of the two API processes after ${ms.join(" ms and ")} ms`);
 });

@@ -223,10 +223,10 @@ describe("PostgreSQL stopped for 5 s under load", () => {
     const listeners = async () => {
       const r = await sql<{ n: number }>`
         select count(*)::int as n from pg_stat_activity
-        where datname = 'keyflow' and query = ${`LISTEN ${apiKeys.KEY_CHANNEL}`}`.execute(db);
+        where datname = 'keyflow' and position(${`LISTEN ${apiKeys.KEY_CHANNEL};`} in query) = 1`.execute(db);
       return r.rows[0]?.n ?? 0;
     };
-    await waitFor("the key cache's LISTEN connection", async () => (await listeners()) > 0, {
+    await waitFor("the caches' LISTEN connection", async () => (await listeners()) > 0, {
       timeoutMs: 30_000,
     });
 

@@ -58,13 +58,26 @@ describe("searchLineages", () => {
     expect(pages).toHaveLength(queries.length);
     for (const [i, q] of queries.entries()) {
       const alone = await packages.searchPackages(t.db, me, q);
-      const page = pages[i]!;
+      const page = pages[i]!.rows;
+      expect(pages[i]!.masterExists).toBe(true);
       expect(page.map((r) => packages.serializePackage(r))).toEqual(alone.items);
       // a page past the end carries no total; any other page carries the lineage's
       if (page.length > 0) expect(page.every((r) => Number(r.total) === alone.total)).toBe(true);
     }
-    expect(pages.map((p) => p.length)).toEqual([2, 1, 1, 0, 1, 1, 0, 2]);
-    expect(pages[1]![0]!.id).toBeGreaterThan(pages[2]![0]!.id);
+    expect(pages.map((p) => p.rows.length)).toEqual([2, 1, 1, 0, 1, 1, 0, 2]);
+    expect(pages[1]!.rows[0]!.id).toBeGreaterThan(pages[2]!.rows[0]!.id);
+  });
+
+  test("a lineage whose master does not exist (yet) is answered empty, and said so", async () => {
+    const m = await create("exists");
+    const q = { nodeId: ids.d!, dataLayerId: layerId, pageSize: 10, page: 1 };
+    const [real, future] = await packages.searchLineages(t.db, [
+      { ...q, masterId: m },
+      { ...q, masterId: m + 1_000_000 },
+    ]);
+    expect(real).toMatchObject({ masterExists: true });
+    expect(real!.rows).toHaveLength(2);
+    expect(future).toEqual({ rows: [], masterExists: false });
   });
 
   test("searchPackages with a reader answers from it, and asks the database alone when it hands back null", async () => {
@@ -75,7 +88,7 @@ describe("searchLineages", () => {
       reader: {
         read: async (q) => {
           asked.push(q);
-          return (await packages.searchLineages(t.db, [q]))[0]!;
+          return (await packages.searchLineages(t.db, [q]))[0]!.rows;
         },
       },
     });

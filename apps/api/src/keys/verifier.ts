@@ -9,8 +9,7 @@ import {
   resolveAccess,
 } from "@keyflow/core";
 import type { Db } from "@keyflow/db";
-import pg from "pg";
-import { logger } from "../logger";
+import type { ChangeListener } from "./changeListener";
 import { KeyDirectory } from "./directory";
 
 type VerifiedKey = apiKeys.VerifiedKey;
@@ -28,15 +27,12 @@ const NEGATIVE_TTL_MS = 60_000;
 const NEGATIVE_MAX = 10_000;
 /** Nodes and layers kept per kind: beyond it the oldest go (a key probing ids costs lookups, not memory). */
 const FACTS_MAX = 20_000;
-const RECONNECT_MS = 500;
-const RECONNECT_MAX_MS = 2_000;
-const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Verifies API keys from memory in steady state (SPEC §7). Entries are dropped by NOTIFY from any
  * process (within a second), at once for changes made in this process, at their expiry, and after a
- * hard TTL. While the LISTEN connection is down nothing is cached, so every lookup is fresh; it is
- * re-established in the background (every ≤ 2 s) until PostgreSQL is back.
+ * hard TTL. While the process's LISTEN connection (`ChangeListener`) is down nothing is cached, so
+ * every lookup is fresh.
  */
 export class KeyVerifier {
   private readonly cache = new Map<string, { key: VerifiedKey; cachedAt: number }>();
@@ -55,22 +51,27 @@ export class KeyVerifier {
   private readonly negative = new Map<string, number>();
   // hashes of real keys, so a valid key passes while its address is throttled for junk
   private readonly directory: KeyDirectory;
-  private listener: pg.Client | null = null;
-  private listening = false;
-  private connecting: Promise<void> | null = null;
-  // the next LISTEN attempt after a failure; meanwhile lookups go to the database without waiting
-  private retry: NodeJS.Timeout | null = null;
-  private failures = 0;
   // bumped by every invalidation and LISTEN change: a lookup that overlapped one is not cached
   private version = 0;
-  private closed = false;
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: (() => void)[];
 
   constructor(
     private readonly db: Db,
-    private readonly connectionString: string,
+    private readonly changes: ChangeListener,
   ) {
-    this.unsubscribe = apiKeys.onKeysChanged((scope) => this.invalidate(scope));
+    this.unsubscribe = [
+      apiKeys.onKeysChanged((scope) => this.invalidate(scope)),
+      changes.subscribe(apiKeys.KEY_CHANNEL, {
+        changed: (payload) => {
+          try {
+            this.invalidate(JSON.parse(payload) as apiKeys.KeyScope);
+          } catch {
+            this.dropCache();
+          }
+        },
+        reset: () => this.dropCache(),
+      }),
+    ];
     this.directory = new KeyDirectory((since) => apiKeys.keyHashesSince(db, since));
     this.fromDb = dataLayers.factsFromDb(db);
     this.facts = {
@@ -200,23 +201,12 @@ export class KeyVerifier {
     return this.cache.size;
   }
 
-  private ensureListening(): Promise<void> {
-    if (this.listening || this.closed || this.retry) return Promise.resolve();
-    this.connecting ??= this.listen().finally(() => {
-      this.connecting = null;
-    });
-    return this.connecting;
+  private get listening() {
+    return this.changes.listening;
   }
 
-  private scheduleRetry() {
-    if (this.closed || this.retry) return;
-    const delay = Math.min(RECONNECT_MS * 2 ** this.failures, RECONNECT_MAX_MS);
-    this.failures++;
-    this.retry = setTimeout(() => {
-      this.retry = null;
-      void this.ensureListening();
-    }, delay);
-    this.retry.unref();
+  private ensureListening(): Promise<void> {
+    return this.changes.ensureListening();
   }
 
   private dropCache() {
@@ -227,64 +217,8 @@ export class KeyVerifier {
     this.layers.clear();
   }
 
-  private async listen() {
-    const client = new pg.Client({
-      connectionString: this.connectionString,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    });
-    const lost = (err?: Error) => {
-      if (this.listener !== client) return;
-      this.listener = null;
-      this.listening = false;
-      this.dropCache();
-      if (!this.closed) {
-        logger.warn(
-          { err: err?.message },
-          "key cache: LISTEN connection lost; verifying from the database until it is back",
-        );
-        this.scheduleRetry();
-      }
-      client.end().catch(() => {});
-    };
-    client.on("error", lost);
-    client.on("end", () => lost());
-    client.on("notification", (msg) => {
-      try {
-        this.invalidate(JSON.parse(msg.payload ?? "{}") as apiKeys.KeyScope);
-      } catch {
-        this.dropCache();
-      }
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${apiKeys.KEY_CHANNEL}`);
-      if (this.closed) {
-        await client.end();
-        return;
-      }
-      // whatever changed while nobody listened is unknown: start from an empty cache
-      this.dropCache();
-      this.listener = client;
-      this.listening = true;
-      if (this.failures > 0) logger.info("key cache: LISTEN connection is back");
-      this.failures = 0;
-    } catch (err) {
-      client.end().catch(() => {});
-      if (this.failures === 0)
-        logger.warn({ err: (err as Error).message }, "key cache: cannot LISTEN; verifying from the database");
-      this.scheduleRetry();
-    }
-  }
-
-  async close() {
-    this.closed = true;
-    if (this.retry) clearTimeout(this.retry);
-    this.retry = null;
-    this.unsubscribe();
-    this.listening = false;
-    this.cache.clear();
-    const l = this.listener;
-    this.listener = null;
-    await l?.end().catch(() => {});
+  close() {
+    for (const u of this.unsubscribe) u();
+    this.dropCache();
   }
 }

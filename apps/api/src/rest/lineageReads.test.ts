@@ -68,10 +68,10 @@ describe("batched lineage searches", () => {
       reads.read(query(10)),
       reads.read(query(-1)),
     ]);
-    expect(first?.map((r) => r.master_id)).toEqual([master]);
+    expect(first?.rows.map((r) => r.master_id)).toEqual([master]);
     expect([good, bad]).toEqual([null, null]);
     const after = await reads.read(query(10));
-    expect(after?.map((r) => r.master_id)).toEqual([master]);
+    expect(after?.rows.map((r) => r.master_id)).toEqual([master]);
     await reads.close();
   });
 });

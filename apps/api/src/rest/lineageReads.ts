@@ -8,15 +8,12 @@ import { Batcher, type BatcherOptions } from "./batcher";
  * (`packages.searchLineages`). A batch that fails answers null to each search, which then asks
  * the database alone and gets its own answer (or its own error).
  */
-export class LineageReads
-  extends Batcher<packages.LineageQuery, packages.LineageRow[]>
-  implements packages.LineageReader
-{
+export class LineageReads extends Batcher<packages.LineageQuery, packages.LineagePage> {
   constructor(db: Db, opts?: BatcherOptions) {
     super((queries) => packages.searchLineages(db, queries), opts);
   }
 
-  read(query: packages.LineageQuery): Promise<packages.LineageRow[] | null> {
+  read(query: packages.LineageQuery): Promise<packages.LineagePage | null> {
     return this.submit(query);
   }
 }

@@ -35,7 +35,8 @@ export const FAST_PATH_COPIES = 32;
  * already passed, a compute node ending the path). A package whose walk meets a label filter
  * (a regex under a timeout), a compute node (a job to queue), the depth bound or more than
  * FAST_PATH_COPIES copies is not written here: its entry is null and the caller takes the general
- * path for it. The statement is all or nothing: a failure (a node deleted meanwhile) writes nothing
+ * path for it. Every lineage it writes is new (its master is written with its copies), so it
+ * announces none (lineageChanges). The statement is all or nothing: a failure (a node deleted meanwhile) writes nothing
  * of the batch and is thrown, and the caller retries each package on its own.
  */
 export async function insertExternalBatch(db: Db, batch: ExternalPackage[]): Promise<(PackageRow | null)[]> {

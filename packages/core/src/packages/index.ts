@@ -13,6 +13,7 @@ import type { LineageReader } from "./searchBatch";
 
 export { type ExternalPackage, FAST_PATH_COPIES, insertExternalBatch, type PackageWriter } from "./batch";
 export { type BlobStore, pgBlobStore, sha256Hex } from "./blobStore";
+export { changedLineages, LINEAGE_CHANNEL, lineagePayload, lineagesChanged } from "./lineageChanges";
 export {
   type InsertResult,
   insertPackage,
@@ -23,7 +24,13 @@ export {
   onPackageArrived,
   type PackageRow,
 } from "./propagate";
-export { type LineageQuery, type LineageReader, type LineageRow, searchLineages } from "./searchBatch";
+export {
+  type LineagePage,
+  type LineageQuery,
+  type LineageReader,
+  type LineageRow,
+  searchLineages,
+} from "./searchBatch";
 
 /** The package JSON of the RnDFlow client, used by tRPC and REST alike (SPEC §5). */
 export interface PackageJson {

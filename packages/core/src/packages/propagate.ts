@@ -9,6 +9,7 @@ import {
 import { badRequest, conflict } from "../errors";
 import { queueJob } from "../jobs/queue";
 import { withSavepoint } from "../savepoint";
+import { lineagesChanged } from "./lineageChanges";
 
 export type PackageRow = Selectable<PackagesTable>;
 
@@ -171,6 +172,8 @@ export async function insertPackage(
       )
       .execute();
   }
+  // the lineage's cached search answers go on every API process when this commits
+  await lineagesChanged(trx, [pkg.master_id]);
   if (input.origin === "external") await onPackageArrived(trx, pkg, { id: input.nodeId, kind: node.kind });
   // a package arriving at a compute node is its job's input: only the job's outputs go on
   if (input.origin === "external" && node.kind === "compute")
