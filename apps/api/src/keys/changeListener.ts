@@ -37,6 +37,7 @@ export class ChangeListener {
   /** Subscribes before the first `ensureListening` (the channels are listened to on connect). */
   subscribe(channel: string, subscriber: ChangeSubscriber): () => void {
     if (!/^[a-z_]+$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+    if (this.client || this.connecting) throw new Error("subscribe before the connection is made");
     const set = setIn(this.subscribers, channel);
     set.add(subscriber);
     return () => set.delete(subscriber);

@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** A cache over the real batched reads, counting what reaches the database. */
-async function cache(opts: { gate?: Promise<void> } = {}) {
+async function cache(opts: { gate?: Promise<void>; budgetBytes?: number } = {}) {
   const changes = new ChangeListener(h.config.databaseUrl);
   const reads = new LineageReads(h.db);
   const counted = {
@@ -40,7 +40,7 @@ async function cache(opts: { gate?: Promise<void> } = {}) {
       return reads.read(q);
     },
   };
-  const c = new LineageCache(counted, changes);
+  const c = new LineageCache(counted, changes, opts.budgetBytes);
   // the lineages announced so far: a test waits for its own writes' announcements to pass
   const heard = new Set<number>();
   changes.subscribe(packages.LINEAGE_CHANNEL, {
@@ -169,6 +169,22 @@ describe("cached lineage answers", () => {
     const next = await newLineage();
     expect(ahead.map((q) => q.masterId)).toContain(next.masterId);
     expect((await c.cache.read(next.query))?.map((r) => r.label)).toEqual(["job"]);
+    await c.close();
+  });
+
+  test("beyond its memory budget the oldest answers go first", async () => {
+    // room for about two one-row answers
+    const c = await cache({ budgetBytes: 2_000 });
+    const lineages = [await newLineage(), await newLineage(), await newLineage()];
+    for (const l of lineages) await c.cache.read(l.query);
+    expect(c.cache.size).toBe(2);
+    expect(c.counted.queries).toBe(3);
+    // the newest two are kept, the oldest is read again
+    await c.cache.read(lineages[2]!.query);
+    await c.cache.read(lineages[1]!.query);
+    expect(c.counted.queries).toBe(3);
+    await c.cache.read(lineages[0]!.query);
+    expect(c.counted.queries).toBe(4);
     await c.close();
   });
 

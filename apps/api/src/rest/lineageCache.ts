@@ -13,6 +13,11 @@ const BUDGET_BYTES = 32 * 1024 * 1024;
 /** An answer bigger than this is read from the database each time. */
 const ENTRY_MAX_BYTES = 1024 * 1024;
 
+/** The heap an answer takes, roughly: the entry and its key, each row object, its label and fields (UTF-16). */
+function answerBytes(rows: Rows): number {
+  return rows.reduce((n, r) => n + 400 + 2 * (r.label.length + JSON.stringify(r.fields).length), 300);
+}
+
 /** A read in flight: made stale by a change to its lineage before it returns, so not kept. */
 type InFlight = { stale: boolean };
 
@@ -40,6 +45,7 @@ export class LineageCache implements packages.LineageReader {
   constructor(
     private readonly inner: Pages,
     private readonly changes: ChangeListener,
+    private readonly budgetBytes = BUDGET_BYTES,
   ) {
     this.unsubscribe = changes.subscribe(packages.LINEAGE_CHANNEL, {
       changed: (payload) => {
@@ -84,14 +90,10 @@ export class LineageCache implements packages.LineageReader {
   }
 
   private keep(id: string, masterId: number, rows: Rows, now: number) {
-    // labels and fields are the variable part; the rest of a row is a few dozen bytes
-    const bytes = rows.reduce(
-      (n, r) => n + 200 + r.label.length * 2 + JSON.stringify(r.fields).length * 2,
-      100,
-    );
-    if (bytes > ENTRY_MAX_BYTES) return;
+    const bytes = answerBytes(rows);
+    if (bytes > Math.min(ENTRY_MAX_BYTES, this.budgetBytes)) return;
     this.remove(id);
-    while (this.bytes + bytes > BUDGET_BYTES) {
+    while (this.bytes + bytes > this.budgetBytes) {
       const oldest = this.answers.keys().next().value;
       if (oldest === undefined) break;
       this.remove(oldest);

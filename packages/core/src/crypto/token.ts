@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { API_KEY_PREFIX, TOKEN_ALPHABET, TOKEN_BODY_LENGTH, TOKEN_CHECK_LENGTH } from "@keyflow/schemas";
 
@@ -44,7 +44,7 @@ export function isWellFormedToken(token: string, prefix: string = API_KEY_PREFIX
 
 /** The lookup key stored in the database; plain tokens are never compared or stored. */
 export function hashToken(token: string): Buffer {
-  return createHash("sha256").update(token).digest();
+  return hash("sha256", token, "buffer");
 }
 
 /** What the UI may show to tell keys apart: the prefix and 4 characters, "kf_AbC1". */
