@@ -63,7 +63,11 @@ describe("lineage notifications", () => {
 
   test("a job's output lands in its input's lineage", async () => {
     const { a, b } = await chain();
-    const input = await packages.createPackage(t.db, me, { nodeId: a.id, dataLayerId: layerId });
+    // its own announcement first (the general path), so it cannot arrive among the output's
+    let input!: packages.PackageJson;
+    await notifications(1, async () => {
+      input = await packages.createPackage(t.db, me, { nodeId: a.id, dataLayerId: layerId });
+    });
     const got = await notifications(1, () =>
       t.db.transaction().execute((trx) =>
         packages.insertPackage(trx, {
