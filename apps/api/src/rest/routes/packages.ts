@@ -40,6 +40,9 @@ const searchPackagesRoute = createRoute({
   method: "post",
   path: "/projects/{projectId}/nodes/{nodeId}/packages/search",
   summary: "Packages of a node in a layer, newest first, optionally of one lineage",
+  description:
+    "With `master_id` (a poll for a result) the answer is kept in memory until the lineage changes: " +
+    "a package written into it by any process is seen within a second, typically a few milliseconds.",
   middleware: [jsonObjectBody] as const,
   request: {
     params: nodePath,
