@@ -1,7 +1,6 @@
-import { packages } from "@keyflow/core";
 import { waitFor } from "@keyflow/testing";
 import { expect, test } from "vitest";
-import { linkedService, projectWithKey } from "./harness";
+import { landJobResult, linkedService, projectWithKey } from "./harness";
 import { type ApiProcess, useApiProcesses } from "./processes";
 import { rest } from "./rest";
 
@@ -18,18 +17,25 @@ async function service() {
     name: "results",
     kind: "data",
   });
-  const search = async (api: ApiProcess, query = "") => {
-    const res = await fetch(
-      `${api.url}/api/projects/${k.project.id}/nodes/${node.id}/packages/search${query}`,
-      {
-        method: "POST",
-        headers: { authorization: `Bearer ${k.token}`, "content-type": "application/json" },
-        body: JSON.stringify({}),
-      },
-    );
-    return { status: res.status, body: (await res.json()) as { detail?: string; total?: number } };
-  };
+  const search = (api: ApiProcess, query = "") =>
+    searchOn<{ detail?: string; total?: number }>(api, k, node.id, {}, query);
   return { ...k, node, search };
+}
+
+/** `POST …/nodes/{nodeId}/packages/search` on one API process with the key. */
+async function searchOn<Body>(
+  api: ApiProcess,
+  k: { token: string; project: { id: number } },
+  nodeId: number,
+  body: Record<string, unknown>,
+  query = "",
+) {
+  const res = await fetch(`${api.url}/api/projects/${k.project.id}/nodes/${nodeId}/packages/search${query}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${k.token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Body };
 }
 
 /** Every API process answers `expected` within 1 s of `committedAt` (the change's commit). */
@@ -156,43 +162,21 @@ test("in steady state a key's read and its poll by master_id take no database ro
 
 test("a job's result in a polled lineage reaches the polls on every API process within 1 s", async () => {
   const k = await linkedService(cluster.h, { templateName: "Polled" });
-  const layer = (
-    await rest(cluster.h, { bearer: k.token }).get(`/api/projects/${k.project.id}/data_layers/last`)
-  ).body.id as number;
   const created = await rest(cluster.h, { bearer: k.token }).post(
     `/api/projects/${k.project.id}/nodes/${k.input.id}/packages`,
     { label: "job" },
   );
   const masterId = created.body.id as number;
-  const poll = async (api: ApiProcess) => {
-    const res = await fetch(`${api.url}/api/projects/${k.project.id}/nodes/${k.output.id}/packages/search`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${k.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ master_id: masterId }),
-    });
-    return (await res.json()) as { total: number; items: { label: string }[] };
-  };
+  const poll = async (api: ApiProcess) =>
+    (
+      await searchOn<{ total: number; items: { label: string }[] }>(api, k, k.output.id, {
+        master_id: masterId,
+      })
+    ).body;
   // warm both processes: the lineage's answer is kept on each
   for (const api of cluster.apis) for (let i = 0; i < 3; i++) expect((await poll(api)).total).toBe(1);
   // the result lands as the worker writes it: another connection, the general path
-  const copy = await cluster.h.db
-    .selectFrom("packages")
-    .select("id")
-    .where("master_id", "=", masterId)
-    .where("node_id", "=", k.output.id)
-    .executeTakeFirstOrThrow();
-  await cluster.h.db.transaction().execute((trx) =>
-    packages.insertPackage(trx, {
-      origin: "job",
-      parentId: copy.id,
-      nodeId: k.output.id,
-      dataLayerId: layer,
-      label: "result",
-      fields: {},
-      files: [],
-      createdBy: null,
-    }),
-  );
+  await landJobResult(cluster.h, { masterId, nodeId: k.output.id, dataLayerId: k.layer, label: "result" });
   const committedAt = Date.now();
   const ms = await Promise.all(
     cluster.apis.map((api) =>

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { packages } from "@keyflow/core";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import pino from "pino";
@@ -164,7 +165,11 @@ export async function projectWithKey(h: Harness, opts: { templateName?: string; 
   return { owner, holder, project, role, template, keyId, token };
 }
 
-/** {@link projectWithKey} with two data nodes, `input` pushing on to `output`: the data plane's service. */
+/**
+ * {@link projectWithKey} with two data nodes, `input` pushing on to `output`: the data plane's
+ * service; `layer` is the key's personal data layer (read from the database, so no request and no
+ * usage event is made for it).
+ */
 export async function linkedService(h: Harness, opts: Parameters<typeof projectWithKey>[1] = {}) {
   const k = await projectWithKey(h, opts);
   const node = (name: string) =>
@@ -176,7 +181,40 @@ export async function linkedService(h: Harness, opts: Parameters<typeof projectW
     fromNodeId: input.id,
     toNodeId: output.id,
   });
-  return { ...k, input, output };
+  const { data_layer_id: layer } = await h.db
+    .selectFrom("api_keys")
+    .select("data_layer_id")
+    .where("id", "=", k.keyId)
+    .executeTakeFirstOrThrow();
+  return { ...k, input, output, layer };
+}
+
+/**
+ * A job's result in a lineage, written as the worker writes it: another connection, the general
+ * path, the lineage's package in `nodeId` as its parent. Resolves once committed.
+ */
+export async function landJobResult(
+  h: Pick<Harness, "db">,
+  at: { masterId: number; nodeId: number; dataLayerId: number; label: string },
+) {
+  const parent = await h.db
+    .selectFrom("packages")
+    .select("id")
+    .where("master_id", "=", at.masterId)
+    .where("node_id", "=", at.nodeId)
+    .executeTakeFirstOrThrow();
+  await h.db.transaction().execute((trx) =>
+    packages.insertPackage(trx, {
+      origin: "job",
+      parentId: parent.id,
+      nodeId: at.nodeId,
+      dataLayerId: at.dataLayerId,
+      label: at.label,
+      fields: {},
+      files: [],
+      createdBy: null,
+    }),
+  );
 }
 
 /** An owner's public project with a project_view role and one template per name. */

@@ -88,10 +88,10 @@ export class KeyVerifier {
   ): Promise<T | undefined> {
     const now = Date.now();
     const cached = map.get(id);
-    if (cached && this.listening && now - cached.cachedAt < HARD_TTL_MS) return cached.row;
+    if (cached && this.changes.listening && now - cached.cachedAt < HARD_TTL_MS) return cached.row;
     const version = this.version;
     const row = await load(id);
-    if (row && this.listening && this.version === version) {
+    if (row && this.changes.listening && this.version === version) {
       if (map.size >= FACTS_MAX) {
         const oldest = map.keys().next().value;
         if (oldest !== undefined) map.delete(oldest);
@@ -109,14 +109,14 @@ export class KeyVerifier {
   async verify(token: string, opts: { throttled?: boolean } = {}): Promise<Verification> {
     if (!isWellFormedToken(token)) return { refusal: "malformed" };
     // listening is the steady state: no await (and microtask) for it then
-    if (!this.listening) await this.ensureListening();
+    if (!this.changes.listening) await this.changes.ensureListening();
     const hash = hashToken(token);
     const id = hash.toString("hex");
     const now = Date.now();
     const cached = this.cache.get(id);
     const version = this.version;
     let key: VerifiedKey | null;
-    if (cached && this.listening && now - cached.cachedAt < HARD_TTL_MS) {
+    if (cached && this.changes.listening && now - cached.cachedAt < HARD_TTL_MS) {
       key = cached.key;
     } else {
       const negativeUntil = this.negative.get(id);
@@ -128,7 +128,7 @@ export class KeyVerifier {
         return { refusal: "unknown" };
       }
       this.directory.add(hash);
-      if (this.listening && this.version === version) this.cache.set(id, { key, cachedAt: now });
+      if (this.changes.listening && this.version === version) this.cache.set(id, { key, cachedAt: now });
     }
     if (key.refusal) return { refusal: key.refusal, key };
     if (key.expiresAt && key.expiresAt.getTime() <= now) return { refusal: "expired", key };
@@ -153,7 +153,8 @@ export class KeyVerifier {
     const now = Date.now();
     const cached = this.grants.get(key.keyId);
     // the same verification (a re-verified key is a new object, its principal is rebuilt)
-    if (cached?.key === key && this.listening && now - cached.cachedAt < HARD_TTL_MS) return cached.principal;
+    if (cached?.key === key && this.changes.listening && now - cached.cachedAt < HARD_TTL_MS)
+      return cached.principal;
     const version = this.version;
     const principal: KeyPrincipal = {
       kind: "apiKey",
@@ -169,7 +170,7 @@ export class KeyVerifier {
     if (!access) return principal;
     const grants: Grants = { project: access.project, nodes: access.nodes, isMember: access.isMember };
     principal.grants = grants;
-    if (this.listening && this.version === version)
+    if (this.changes.listening && this.version === version)
       this.grants.set(principal.keyId, {
         principal,
         key,
@@ -199,14 +200,6 @@ export class KeyVerifier {
   /** Cached entries right now (for tests and metrics). */
   get size() {
     return this.cache.size;
-  }
-
-  private get listening() {
-    return this.changes.listening;
-  }
-
-  private ensureListening(): Promise<void> {
-    return this.changes.ensureListening();
   }
 
   private dropCache() {

@@ -81,8 +81,7 @@ describe("group commit of package writes", () => {
 
   test("a batch that fails hands each of its packages back, and the others of a later batch are written", async () => {
     const writer = new GroupCommit(h.db, { slots: 1, maxBatch: 64 });
-    const layer = (await f.api.get(`/api/projects/${f.project.id}/data_layers/last`)).body.id as number;
-    const pkg = (label: string, dataLayerId = layer): packages.ExternalPackage => ({
+    const pkg = (label: string, dataLayerId = f.layer): packages.ExternalPackage => ({
       projectId: f.project.id,
       nodeId: f.input.id,
       dataLayerId,

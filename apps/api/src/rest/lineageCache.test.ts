@@ -2,7 +2,7 @@ import { packages } from "@keyflow/core";
 import { sql } from "@keyflow/db";
 import { waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createHarness, type Harness, linkedService } from "../../test/harness";
+import { createHarness, type Harness, landJobResult, linkedService } from "../../test/harness";
 import { rest } from "../../test/rest";
 import { ChangeListener } from "../keys/changeListener";
 import { LineageCache } from "./lineageCache";
@@ -17,9 +17,7 @@ let f: Awaited<ReturnType<typeof setup>>;
 
 async function setup() {
   const k = await linkedService(h);
-  const api = rest(h, { bearer: k.token });
-  const layer = (await api.get(`/api/projects/${k.project.id}/data_layers/last`)).body.id as number;
-  return { ...k, api, layer };
+  return { ...k, api: rest(h, { bearer: k.token }) };
 }
 
 beforeAll(async () => {
@@ -75,26 +73,9 @@ async function newLineage() {
   return { masterId, query: { nodeId: f.output.id, dataLayerId: f.layer, masterId, pageSize: 10, page: 1 } };
 }
 
-/** A job's result in the lineage, written by another connection (as the worker does). */
+/** A job's result in the lineage (written as the worker writes it); when it committed. */
 async function landResult(masterId: number, label: string) {
-  const parent = await h.db
-    .selectFrom("packages")
-    .select("id")
-    .where("master_id", "=", masterId)
-    .where("node_id", "=", f.output.id)
-    .executeTakeFirstOrThrow();
-  await h.db.transaction().execute((trx) =>
-    packages.insertPackage(trx, {
-      origin: "job",
-      parentId: parent.id,
-      nodeId: f.output.id,
-      dataLayerId: f.layer,
-      label,
-      fields: {},
-      files: [],
-      createdBy: null,
-    }),
-  );
+  await landJobResult(h, { masterId, nodeId: f.output.id, dataLayerId: f.layer, label });
   return Date.now();
 }
 

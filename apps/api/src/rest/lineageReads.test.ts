@@ -11,9 +11,7 @@ let f: Awaited<ReturnType<typeof setup>>;
 
 async function setup() {
   const k = await linkedService(h);
-  const api = rest(h, { bearer: k.token });
-  const layer = (await api.get(`/api/projects/${k.project.id}/data_layers/last`)).body.id as number;
-  return { ...k, api, layer };
+  return { ...k, api: rest(h, { bearer: k.token }) };
 }
 
 beforeAll(async () => {

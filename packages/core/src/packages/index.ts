@@ -13,7 +13,7 @@ import type { LineageReader } from "./searchBatch";
 
 export { type ExternalPackage, FAST_PATH_COPIES, insertExternalBatch, type PackageWriter } from "./batch";
 export { type BlobStore, pgBlobStore, sha256Hex } from "./blobStore";
-export { changedLineages, LINEAGE_CHANNEL, lineagePayload, lineagesChanged } from "./lineageChanges";
+export { changedLineages, LINEAGE_CHANNEL, lineagePayload } from "./lineageChanges";
 export {
   type InsertResult,
   insertPackage,
