@@ -1,5 +1,5 @@
 import { type Db, prepared, sql } from "@keyflow/db";
-import { type UsageEvent, usageEventRows } from "../usage";
+import { toUsageColumns, type UsageEvent, usageEventRows } from "../usage/columns";
 import { MAX_DEPTH, type PackageRow } from "./propagate";
 
 /** A package created from outside whose node and layer the caller checked (same project). */
@@ -42,7 +42,8 @@ export const FAST_PATH_COPIES = 32;
 export async function insertExternalBatch(db: Db, batch: ExternalPackage[]): Promise<(PackageRow | null)[]> {
   if (batch.length === 0) return [];
   const col = <T>(f: (p: ExternalPackage) => T) => batch.map(f);
-  const usage = batch.flatMap((p, i) => (p.usage ? [{ ...p.usage, ord: i + 1 }] : []));
+  const used = batch.flatMap((p, i) => (p.usage ? [{ event: p.usage, ord: i + 1 }] : []));
+  const usage = toUsageColumns(used.map((u) => u.event));
   const { rows } = await sql<PackageRow & { ord: number }>`${prepared("insert_external_batch")}
     with recursive
     item as (
@@ -82,7 +83,10 @@ export async function insertExternalBatch(db: Db, batch: ExternalPackage[]): Pro
     ),
     used as (
       insert into usage_events (key_id, at, method, route, status, outcome, duration_ms, price, ip)
-      select key_id, at, method, route, status, outcome, duration_ms, price, ip from ${usageEventRows(usage)}
+      select key_id, at, method, route, status, outcome, duration_ms, price, ip from ${usageEventRows(
+        usage,
+        used.map((u) => u.ord),
+      )}
       where u.ord in (select ord from fast)
     )
     select w.*, r.ord from written w join root r on r.id = w.id`.execute(db);

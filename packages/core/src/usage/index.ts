@@ -1,4 +1,4 @@
-import { type Db, prepared, sql, type UsageOutcome } from "@keyflow/db";
+import { type Db, prepared, sql } from "@keyflow/db";
 import { issuedInput, seriesInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess } from "../access";
@@ -6,44 +6,28 @@ import { keyState } from "../apiKeys/keys";
 import { badRequest, notFound } from "../errors";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
+import { toUsageColumns, type UsageColumns, type UsageEvent, usageEventRows } from "./columns";
 import { rolledUntil, usageRows, usageSources, usageTotals } from "./source";
 
+export {
+  appendUsage,
+  concatUsage,
+  dropOldestUsage,
+  type UsageColumns,
+  type UsageEvent,
+  usageColumns,
+  usageEventRows,
+} from "./columns";
 export { rollupUsage } from "./rollup";
 export { type UsageTotals, usageTotals } from "./source";
 
-export interface UsageEvent {
-  keyId: number;
-  at: Date;
-  method: string;
-  route: string;
-  status: number;
-  outcome: UsageOutcome;
-  durationMs: number;
-  price: string;
-  /** the caller's address (null when unknown) */
-  ip?: string | null;
-}
-
-/**
- * The events as the rows of `u(key_id, at, method, route, status, outcome, duration_ms, price, ip,
- * ord)`: one array per column, so a statement's text is the same for any number of events (and can
- * be prepared). `ord` is the 1-based position of the event's request in a batch, if any.
- */
-export function usageEventRows(events: (UsageEvent & { ord?: number })[]) {
-  const col = <T>(f: (e: UsageEvent & { ord?: number }) => T) => events.map(f);
-  return sql`unnest(${col((e) => e.keyId)}::int[], ${col((e) => e.at)}::timestamptz[],
-    ${col((e) => e.method)}::text[], ${col((e) => e.route)}::text[], ${col((e) => e.status)}::int[],
-    ${col((e) => e.outcome)}::text[], ${col((e) => e.durationMs)}::real[], ${col((e) => e.price)}::numeric[],
-    ${col((e) => e.ip ?? null)}::inet[], ${col((e) => e.ord ?? null)}::bigint[])
-    as u(key_id, at, method, route, status, outcome, duration_ms, price, ip, ord)`;
-}
-
 /** Writes a batch of events in one statement (the API buffers them; see SPEC §7). */
-export async function recordUsage(db: Db, events: UsageEvent[]): Promise<void> {
-  if (events.length === 0) return;
+export async function recordUsage(db: Db, events: UsageEvent[] | UsageColumns): Promise<void> {
+  const cols = Array.isArray(events) ? toUsageColumns(events) : events;
+  if (cols.keyId.length === 0) return;
   await sql`${prepared("record_usage")}
     insert into usage_events (key_id, at, method, route, status, outcome, duration_ms, price, ip)
-    select key_id, at, method, route, status, outcome, duration_ms, price, ip from ${usageEventRows(events)}`.execute(
+    select key_id, at, method, route, status, outcome, duration_ms, price, ip from ${usageEventRows(cols)}`.execute(
     db,
   );
 }

@@ -1,0 +1,90 @@
+import { sql, type UsageOutcome } from "@keyflow/db";
+
+export interface UsageEvent {
+  keyId: number;
+  at: Date;
+  method: string;
+  route: string;
+  status: number;
+  outcome: UsageOutcome;
+  durationMs: number;
+  price: string;
+  /** the caller's address (null when unknown) */
+  ip?: string | null;
+}
+
+/**
+ * Usage events as columns, one array per field, as the API buffers them between flushes. An event
+ * buffered is then a few array slots (numbers, and strings the process already holds) rather than
+ * an object and a Date that live until the flush: each of those was copied by every young-generation
+ * GC it lived through, and serializing Dates was a quarter of the flush.
+ */
+export interface UsageColumns {
+  keyId: number[];
+  /** milliseconds since the epoch */
+  atMs: number[];
+  method: string[];
+  route: string[];
+  status: number[];
+  outcome: UsageOutcome[];
+  durationMs: number[];
+  price: string[];
+  ip: (string | null)[];
+}
+
+export const usageColumns = (): UsageColumns => ({
+  keyId: [],
+  atMs: [],
+  method: [],
+  route: [],
+  status: [],
+  outcome: [],
+  durationMs: [],
+  price: [],
+  ip: [],
+});
+
+export function appendUsage(cols: UsageColumns, e: UsageEvent) {
+  cols.keyId.push(e.keyId);
+  cols.atMs.push(e.at.getTime());
+  cols.method.push(e.method);
+  cols.route.push(e.route);
+  cols.status.push(e.status);
+  cols.outcome.push(e.outcome);
+  cols.durationMs.push(e.durationMs);
+  cols.price.push(e.price);
+  cols.ip.push(e.ip ?? null);
+}
+
+export function toUsageColumns(events: UsageEvent[]): UsageColumns {
+  const cols = usageColumns();
+  for (const e of events) appendUsage(cols, e);
+  return cols;
+}
+
+/** Every field of `later` after `earlier`'s, keeping the last `max` events. */
+export function concatUsage(earlier: UsageColumns, later: UsageColumns, max: number): UsageColumns {
+  const out = usageColumns();
+  for (const field of Object.keys(out) as (keyof UsageColumns)[])
+    (out[field] as unknown[]) = (earlier[field] as unknown[]).concat(later[field]).slice(-max);
+  return out;
+}
+
+/** Drops the oldest `n` events. */
+export function dropOldestUsage(cols: UsageColumns, n: number) {
+  for (const field of Object.keys(cols) as (keyof UsageColumns)[]) cols[field].splice(0, n);
+}
+
+/**
+ * The events as the rows of `u(key_id, at, method, route, status, outcome, duration_ms, price, ip,
+ * ord)`: one array parameter per column, so a statement's text is the same for any number of events
+ * (and can be prepared). `ord` is the 1-based position of the event's request in a batch, if any.
+ */
+export function usageEventRows(cols: UsageColumns, ord: number[] = []) {
+  return sql`(select key_id, 'epoch'::timestamptz + at_ms * interval '1 millisecond' as at, method, route,
+      status, outcome, duration_ms, price, ip, ord
+    from unnest(${cols.keyId}::int[], ${cols.atMs}::float8[], ${cols.method}::text[], ${cols.route}::text[],
+      ${cols.status}::int[], ${cols.outcome}::text[], ${cols.durationMs}::real[], ${cols.price}::numeric[],
+      ${cols.ip}::inet[], ${ord}::bigint[])
+      as e(key_id, at_ms, method, route, status, outcome, duration_ms, price, ip, ord)) as u`;
+}
