@@ -8,8 +8,12 @@
  *       package and its pushed copy into the product's own `packages` table, one transaction each
  *   (e) a key's search             POST /api/projects/{p}/nodes/{output}/packages/search {master_id}
  *       (the RnDFlow client polls it while it waits for a result)
- * each at 10 and at 64 connections. Environment:
- *   BENCH_SECONDS=8        measured seconds per route (after a 2 s warm-up)
+ * each at 10 and at 64 connections, in rounds: every round measures all five one after another, and
+ * the figures are each route's median round, the ratios the median of the rounds' own ratios (the
+ * host's speed drifts by up to 2× within minutes, and a ratio within one round sees one speed).
+ * Environment:
+ *   BENCH_SECONDS=4        measured seconds per route and round (after a 2 s warm-up)
+ *   BENCH_ROUNDS=5         rounds per concurrency
  *   BENCH_CONNECTIONS=32   run at this concurrency only
  *   BENCH_PROFILE=1        instead: profile (a), (b), (c) and (e), each in its own API process run with
  *                          `node --cpu-prof`, and print the top functions by self time
@@ -30,8 +34,12 @@ import { insertPackageRows, type LoopResult, loop } from "./dbLimit";
 import { mainThreadProfile, topFunctions } from "./profile";
 
 const SECRET = "bench-master-secret-0123456789";
-const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 4);
 const WARMUP_S = 2;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+// a fresh API process runs its routes at about two thirds of its later speed for its first ≈ 10 s
+// of load (JIT tiers, heap sizing): each HTTP route is run this long once before anything counts
+const FIRST_WARMUP_S = 5;
 const CONCURRENCIES = process.env.BENCH_CONNECTIONS ? [Number(process.env.BENCH_CONNECTIONS)] : [10, 64];
 const PROFILE = process.env.BENCH_PROFILE === "1";
 const SOAK_MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 0);
@@ -177,11 +185,19 @@ async function createMaster(url: string, s: Seed): Promise<number> {
   return ((await res.json()) as { master_id: number }).master_id;
 }
 
-function print(connections: number, results: Result[]) {
-  const [a, b, c, d, e] = results as [Result, Result, Result, Result, Result];
-  console.log(`\n${connections} connections, ${DURATION_S} s each, ${os.cpus().length} cores`);
+/** The median of numbers (the lower middle one of an even count). */
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((x, y) => x - y);
+  return sorted[(sorted.length - 1) >> 1]!;
+}
+
+/** `rounds[i][k]`: route k of round i. Each route's median round, then the ratios round by round. */
+function print(connections: number, rounds: Result[][]) {
   console.log(
-    "route".padEnd(50),
+    `\n${connections} connections, ${rounds.length} rounds of ${DURATION_S} s each, ${os.cpus().length} cores`,
+  );
+  console.log(
+    "route (its median round)".padEnd(50),
     "req/s".padStart(9),
     "p50 ms".padStart(8),
     "p99 ms".padStart(8),
@@ -189,22 +205,32 @@ function print(connections: number, results: Result[]) {
     "  CPU µs/request: API".padStart(22),
     "PostgreSQL".padStart(11),
     "client".padStart(7),
+    "  req/s by round",
   );
-  for (const r of results)
+  for (const k of rounds[0]!.keys()) {
+    const runs = rounds.map((round) => round[k]!);
+    const mid = median(runs.map((r) => r.rps));
+    const r = runs.find((run) => run.rps === mid)!;
     console.log(
       r.name.padEnd(50),
       r.rps.toFixed(0).padStart(9),
       r.p50.toFixed(1).padStart(8),
       r.p99.toFixed(1).padStart(8),
-      String(r.errors).padStart(7),
+      String(runs.reduce((sum, run) => sum + run.errors, 0)).padStart(7),
       (r.cpu.api?.toFixed(0) ?? "–").padStart(22),
       r.cpu.pg.toFixed(0).padStart(11),
       r.cpu.client.toFixed(0).padStart(7),
+      `  ${runs.map((run) => run.rps.toFixed(0)).join(" / ")}`,
     );
-  const ratio = (x: Result, y: Result) => (x.rps / y.rps).toFixed(3);
+  }
+  // routes in a round: a, b, c, d, e
+  const ratio = (x: number, y: number, target: number) => {
+    const each = rounds.map((round) => round[x]!.rps / round[y]!.rps);
+    const range = `${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)}`;
+    return `${median(each).toFixed(3)} (rounds ${range}; target ≥ ${target})`;
+  };
   console.log(
-    `ratios: (b)/(a) ${ratio(b, a)} (target ≥ 0.5)   (e)/(a) ${ratio(e, a)} (target ≥ 0.25)` +
-      `   (c)/(d) ${ratio(c, d)} (target ≥ 0.8)`,
+    `ratios: (b)/(a) ${ratio(1, 0, 0.5)}   (e)/(a) ${ratio(4, 0, 0.25)}   (c)/(d) ${ratio(2, 3, 0.8)}`,
   );
 }
 
@@ -216,18 +242,24 @@ async function bench(s: Seed, databaseUrl: string, dir: string) {
   try {
     const masterId = await createMaster(api.url, s);
     const r = routes(api.url, s, masterId);
+    for (const route of [r.a, r.b, r.c, r.e])
+      await autocannon({ ...route.opts, connections: CONCURRENCIES[0], duration: FIRST_WARMUP_S });
     for (const n of CONCURRENCIES) {
-      const results = [
-        await http(r.a.name, r.a.opts, n, cpu),
-        await http(r.b.name, r.b.opts, n, cpu),
-        await http(r.c.name, r.c.opts, n, cpu),
-        await dbLimit(s, databaseUrl, n, dbCpu),
-      ];
-      // (c) and (d) grew the table from nothing within seconds, faster than autovacuum looks: give
-      // the planner the statistics a table in service has, or it scans the node's index for the master
-      await sql`analyze packages`.execute(s.db);
-      results.push(await http(r.e.name, r.e.opts, n, cpu));
-      print(n, results);
+      const rounds: Result[][] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const results = [
+          await http(r.a.name, r.a.opts, n, cpu),
+          await http(r.b.name, r.b.opts, n, cpu),
+          await http(r.c.name, r.c.opts, n, cpu),
+          await dbLimit(s, databaseUrl, n, dbCpu),
+        ];
+        // (c) and (d) grow the table faster than autovacuum looks: give the planner the statistics
+        // a table in service has, or it scans the node's index for the master
+        await sql`analyze packages`.execute(s.db);
+        results.push(await http(r.e.name, r.e.opts, n, cpu));
+        rounds.push(results);
+      }
+      print(n, rounds);
     }
   } finally {
     await api.stop();
