@@ -42,8 +42,9 @@ export const FAST_PATH_COPIES = 32;
 export async function insertExternalBatch(db: Db, batch: ExternalPackage[]): Promise<(PackageRow | null)[]> {
   if (batch.length === 0) return [];
   const col = <T>(f: (p: ExternalPackage) => T) => batch.map(f);
-  const used = batch.flatMap((p, i) => (p.usage ? [{ event: p.usage, ord: i + 1 }] : []));
-  const usage = toUsageColumns(used.map((u) => u.event));
+  // the packages that carry a usage event, with their 1-based position in the batch
+  const metered = batch.flatMap((p, i) => (p.usage ? [{ event: p.usage, ord: i + 1 }] : []));
+  const usage = toUsageColumns(metered.map((m) => m.event));
   const { rows } = await sql<PackageRow & { ord: number }>`${prepared("insert_external_batch")}
     with recursive
     item as (
@@ -85,7 +86,7 @@ export async function insertExternalBatch(db: Db, batch: ExternalPackage[]): Pro
       insert into usage_events (key_id, at, method, route, status, outcome, duration_ms, price, ip)
       select key_id, at, method, route, status, outcome, duration_ms, price, ip from ${usageEventRows(
         usage,
-        used.map((u) => u.ord),
+        metered.map((m) => m.ord),
       )}
       where u.ord in (select ord from fast)
     )

@@ -16,7 +16,6 @@ export {
   type UsageColumns,
   type UsageEvent,
   usageColumns,
-  usageEventRows,
 } from "./columns";
 export { rollupUsage } from "./rollup";
 export { type UsageTotals, usageTotals } from "./source";
