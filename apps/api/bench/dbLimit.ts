@@ -49,7 +49,7 @@ export async function loop(connections: number, durationS: number, op: () => Pro
  * limit for those rows, without the product's checks.
  */
 const INSERT_PACKAGE_AND_COPY = `
-  with n as (select nextval(pg_get_serial_sequence('packages', 'id'))::int as id),
+  with n as (select nextval('packages_id_seq')::int as id),
   m as (
     insert into packages (id, project_id, node_id, data_layer_id, label, fields, master_id,
       parent_id, origin, node_path, created_by)

@@ -54,12 +54,12 @@ export async function insertExternalBatch(db: Db, batch: ExternalPackage[]): Pro
       with ordinality as i(project_id, node_id, data_layer_id, label, fields, created_by, ord)
     ),
     -- a master's id is taken first: it is its own master_id
-    root as (select nextval(pg_get_serial_sequence('packages', 'id'))::int as id, item.* from item),
+    root as (select nextval('packages_id_seq')::int as id, item.* from item),
     tree(ord, id, parent_id, node_id, node_path, kind, filtered) as (
       select r.ord, r.id, null::int, r.node_id, array[r.node_id], n.kind, false
       from root r join nodes n on n.id = r.node_id
       union all
-      select t.ord, nextval(pg_get_serial_sequence('packages', 'id'))::int, t.id, l.to_node_id,
+      select t.ord, nextval('packages_id_seq')::int, t.id, l.to_node_id,
         t.node_path || l.to_node_id, n.kind, l.label_filter is not null
       from tree t join links l on l.from_node_id = t.node_id join nodes n on n.id = l.to_node_id
       where t.kind = 'data' and not t.filtered and cardinality(t.node_path) < ${MAX_DEPTH}

@@ -128,7 +128,7 @@ export async function insertPackage(
     // its own master: take the id first so master_id can be set in the same INSERT
     pkg = (
       await sql<PackageRow>`${prepared("insert_external_package")}
-        with n as (select nextval(pg_get_serial_sequence('packages', 'id'))::int as id)
+        with n as (select nextval('packages_id_seq')::int as id)
         insert into packages (id, project_id, node_id, data_layer_id, label, fields, master_id,
           parent_id, origin, node_path, created_by)
         select n.id, ${node.project_id}, ${input.nodeId}, ${input.dataLayerId}, ${input.label},
