@@ -64,7 +64,7 @@ test("while the database stays away, the buffer keeps the newest events within i
   await sql`alter table usage_events rename to usage_events_away`.execute(h.db);
   for (let i = 0; i < 60; i++) recorder.record(event(i));
   await recorder.flush();
-  // full at 100: the oldest tenth goes, then the rest of the 150 fits
+  // the 60 kept, then 90 more: each time the buffer is full (100), its oldest 10 go
   for (let i = 60; i < 150; i++) recorder.record(event(i));
   await sql`alter table usage_events_away rename to usage_events`.execute(h.db);
   await recorder.close();
@@ -74,4 +74,6 @@ test("while the database stays away, the buffer keeps the newest events within i
   expect(kept.at(-1)).toBe(149);
   // the newest, in order, without a gap
   expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 150 - kept.length + i));
+  // full as events 100, 110, 120, 130 and 140 come: five drops of 10 leave events 50–149
+  expect(kept).toEqual(Array.from({ length: 100 }, (_, i) => 50 + i));
 });
