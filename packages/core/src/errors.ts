@@ -33,3 +33,9 @@ export function isUniqueViolation(e: unknown, constraint?: string): boolean {
   const err = e as { code?: string; constraint?: string };
   return err?.code === "23505" && (constraint === undefined || err.constraint === constraint);
 }
+
+/** A row a write referred to was gone (deleted between the check and the write), optionally by one constraint. */
+export function isForeignKeyViolation(e: unknown, constraint?: string): boolean {
+  const err = e as { code?: string; constraint?: string };
+  return err?.code === "23503" && (constraint === undefined || err.constraint === constraint);
+}

@@ -2,7 +2,7 @@ import type { Db } from "@keyflow/db";
 import { addFieldInput, fieldIdInput, updateFieldInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { recordAudit } from "../audit";
-import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
+import { badRequest, conflict, isForeignKeyViolation, isUniqueViolation, notFound } from "../errors";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 import { manageTemplate, templatesOfProject } from "./templates";
@@ -20,8 +20,12 @@ async function nodeValue(db: Db, projectId: number, nodeId: number | null | unde
   return { node_id: node.id, from_node: true, value: String(node.id) };
 }
 
-function fieldConflict(e: unknown): never {
+function fieldWriteFailed(e: unknown): never {
   if (isUniqueViolation(e)) throw conflict("A field with this name already exists in the template");
+  // the node or the template was deleted after it was checked: as if it had never been there
+  if (isForeignKeyViolation(e, "api_key_template_fields_node_id_fkey"))
+    throw badRequest("nodeId", "no such node in this project");
+  if (isForeignKeyViolation(e)) throw notFound("API key template");
   throw e;
 }
 
@@ -65,7 +69,7 @@ export async function addField(db: Db, principal: Principal, input: z.input<type
         target: `${template.name}.${data.name}`,
       });
     })
-    .catch(fieldConflict);
+    .catch(fieldWriteFailed);
   return templateView(db, template.project_id, template.id);
 }
 
@@ -99,7 +103,7 @@ export async function updateField(db: Db, principal: Principal, input: z.input<t
         target: `${template.name}.${data.name ?? field.name}`,
       });
     })
-    .catch(fieldConflict);
+    .catch(fieldWriteFailed);
   return templateView(db, template.project_id, template.id);
 }
 

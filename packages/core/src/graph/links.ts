@@ -3,7 +3,7 @@ import { createLinkInput, linkIdInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadAccess } from "../access";
 import { recordAudit } from "../audit";
-import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
+import { badRequest, conflict, isForeignKeyViolation, isUniqueViolation, notFound } from "../errors";
 import { matchLabelFilter } from "../packages/propagate";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
@@ -89,8 +89,7 @@ export async function createLink(
       if (isUniqueViolation(e, "links_from_node_id_to_node_id_key"))
         throw conflict("These nodes are already linked");
       // a node was deleted meanwhile (foreign key violation)
-      if ((e as { code?: string }).code === "23503")
-        throw badRequest("toNodeId", "no such node in this project");
+      if (isForeignKeyViolation(e)) throw badRequest("toNodeId", "no such node in this project");
       throw e;
     });
 }
