@@ -28,6 +28,15 @@ const NEGATIVE_MAX = 10_000;
 /** Nodes and layers kept per kind: beyond it the oldest go (a key probing ids costs lookups, not memory). */
 const FACTS_MAX = 20_000;
 
+/** A known key's answer now: refused (revoked, suspended, expired, rolled past its grace) or verified. */
+function judge(key: VerifiedKey, now: number): Verification {
+  if (key.refusal) return { refusal: key.refusal, key };
+  if (key.expiresAt && key.expiresAt.getTime() <= now) return { refusal: "expired", key };
+  // a rolled key's previous token: its cached entry carries the grace end, refused once it passed
+  if (key.graceUntil && key.graceUntil.getTime() <= now) return { refusal: "rolled", key };
+  return { key };
+}
+
 /**
  * Verifies API keys from memory in steady state (SPEC §7). Entries are dropped by NOTIFY from any
  * process (within a second), at once for changes made in this process, at their expiry, and after a
@@ -107,34 +116,39 @@ export class KeyVerifier {
    * without a lookup.
    */
   async verify(token: string, opts: { throttled?: boolean } = {}): Promise<Verification> {
+    const known = this.verifyFromMemory(token);
+    if (known) return known;
     if (!isWellFormedToken(token)) return { refusal: "malformed" };
     // listening is the steady state: no await (and microtask) for it then
     if (!this.changes.listening) await this.changes.ensureListening();
     const hash = hashToken(token);
     const id = hash.toString("hex");
     const now = Date.now();
-    const cached = this.cache.get(id);
     const version = this.version;
-    let key: VerifiedKey | null;
-    if (cached && this.changes.listening && now - cached.cachedAt < HARD_TTL_MS) {
-      key = cached.key;
-    } else {
-      const negativeUntil = this.negative.get(id);
-      if (negativeUntil && negativeUntil > now) return { refusal: "unknown" };
-      if (opts.throttled && !(await this.directory.mayBeKey(hash))) return { refusal: "throttled" };
-      key = await apiKeys.findKeyByHash(this.db, hash);
-      if (!key) {
-        this.rememberUnknown(id, now);
-        return { refusal: "unknown" };
-      }
-      this.directory.add(hash);
-      if (this.changes.listening && this.version === version) this.cache.set(id, { key, cachedAt: now });
+    const negativeUntil = this.negative.get(id);
+    if (negativeUntil && negativeUntil > now) return { refusal: "unknown" };
+    if (opts.throttled && !(await this.directory.mayBeKey(hash))) return { refusal: "throttled" };
+    const key = await apiKeys.findKeyByHash(this.db, hash);
+    if (!key) {
+      this.rememberUnknown(id, now);
+      return { refusal: "unknown" };
     }
-    if (key.refusal) return { refusal: key.refusal, key };
-    if (key.expiresAt && key.expiresAt.getTime() <= now) return { refusal: "expired", key };
-    // a rolled key's previous token: its cached entry carries the grace end, refused once it passed
-    if (key.graceUntil && key.graceUntil.getTime() <= now) return { refusal: "rolled", key };
-    return { key };
+    this.directory.add(hash);
+    if (this.changes.listening && this.version === version) this.cache.set(id, { key, cachedAt: now });
+    return judge(key, now);
+  }
+
+  /**
+   * The verification of a token whose key is cached, else undefined: the steady state, answered
+   * without a promise (verify() awaits nothing more for it). A cached key's token is well formed: it
+   * is checked only on the way to the database.
+   */
+  verifyFromMemory(token: string): Verification | undefined {
+    if (!this.changes.listening) return undefined;
+    const now = Date.now();
+    const cached = this.cache.get(hashToken(token).toString("hex"));
+    if (!cached || now - cached.cachedAt >= HARD_TTL_MS) return undefined;
+    return judge(cached.key, now);
   }
 
   private rememberUnknown(id: string, now: number) {
@@ -150,11 +164,9 @@ export class KeyVerifier {
    * cached facts: one object per key from memory in steady state, none built per request.
    */
   async principalFor(key: VerifiedKey): Promise<KeyPrincipal> {
+    const known = this.principalFromMemory(key);
+    if (known) return known;
     const now = Date.now();
-    const cached = this.grants.get(key.keyId);
-    // the same verification (a re-verified key is a new object, its principal is rebuilt)
-    if (cached?.key === key && this.changes.listening && now - cached.cachedAt < HARD_TTL_MS)
-      return cached.principal;
     const version = this.version;
     const principal: KeyPrincipal = {
       kind: "apiKey",
@@ -179,6 +191,15 @@ export class KeyVerifier {
         cachedAt: now,
       });
     return principal;
+  }
+
+  /** The cached principal of this verification of a key, else undefined (no promise: the steady state). */
+  principalFromMemory(key: VerifiedKey): KeyPrincipal | undefined {
+    const cached = this.grants.get(key.keyId);
+    // the same verification (a re-verified key is a new object, its principal is rebuilt)
+    if (cached?.key === key && this.changes.listening && Date.now() - cached.cachedAt < HARD_TTL_MS)
+      return cached.principal;
+    return undefined;
   }
 
   invalidate(scope: apiKeys.KeyScope) {

@@ -64,7 +64,10 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
     if (!match) return refuse("Authorization must be 'Bearer <API key>'", true);
     if (match[1]!.startsWith(ACCESS_TOKEN_PREFIX))
       return c.json({ detail: "Personal access tokens are accepted only on /trpc" }, 401);
-    const verification = await services.verifier.verify(match[1]!, { throttled });
+    // a cached key is answered without a promise (the steady state); anything else is looked up
+    const verification =
+      services.verifier.verifyFromMemory(match[1]!) ??
+      (await services.verifier.verify(match[1]!, { throttled }));
     if ("refusal" in verification && verification.refusal === "throttled") return tooMany();
     if ("refusal" in verification || verification.key.roleId === null) {
       const refusal = "refusal" in verification ? verification.refusal : "revoked";
@@ -79,7 +82,8 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
     }
     const key = verification.key;
     // global across API processes (SPEC §13): leased from PostgreSQL in slices, spent from memory
-    const rate = await services.meter.admit(key);
+    // a key without a limit or a quota has nothing to count (and nothing to await)
+    const rate = key.rateLimitPerMinute === null ? null : await services.meter.admit(key);
     if (rate) {
       c.header("X-RateLimit-Limit", String(rate.limit));
       c.header("X-RateLimit-Remaining", String(rate.remaining));
@@ -90,7 +94,7 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
         return c.json({ detail: `Rate limit of ${rate.limit} requests per minute exceeded` }, 429);
       }
     }
-    const quota = await services.meter.reserve(key);
+    const quota = key.quota === null ? null : await services.meter.reserve(key);
     if (quota && key.quota) {
       c.header("X-Quota-Limit", String(quota.limit));
       c.header("X-Quota-Remaining", String(quota.remaining));
@@ -108,7 +112,10 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
       }
     }
     c.set("key", key);
-    c.set("principal", await services.verifier.principalFor(key));
+    c.set(
+      "principal",
+      services.verifier.principalFromMemory(key) ?? (await services.verifier.principalFor(key)),
+    );
     // a write commits its own usage event in its transaction (a crash then loses none of them)
     let committed = false;
     c.set("usageInTransaction", (status) => {

@@ -3,13 +3,13 @@ import { createPackageInput, packageIdInput, searchPackagesInput } from "@keyflo
 import type { z } from "zod";
 import { loadAccess, loadNodeAccess } from "../access";
 import { requireLayer } from "../dataLayers";
-import { badRequest, notFound } from "../errors";
+import { badRequest, isForeignKeyViolation, notFound } from "../errors";
 import { type Principal, principalUserId } from "../principal";
 import { recordUsage, type UsageEvent } from "../usage";
 import { parse } from "../validate";
 import type { PackageWriter } from "./batch";
 import { insertPackage, type PackageFileRef, type PackageRow } from "./propagate";
-import type { LineageReader } from "./searchBatch";
+import type { LineageReader, LineageRow } from "./searchBatch";
 
 export { type ExternalPackage, FAST_PATH_COPIES, insertExternalBatch, type PackageWriter } from "./batch";
 export { type BlobStore, pgBlobStore, sha256Hex } from "./blobStore";
@@ -145,10 +145,23 @@ export async function createPackage(
     })
     .catch((e) => {
       // the node or layer was deleted meanwhile (foreign key violation): as if it never existed
-      if ((e as { code?: string }).code === "23503") throw notFound("Node or data layer");
+      if (isForeignKeyViolation(e)) throw notFound("Node or data layer");
       throw e;
     });
 }
+
+/** One page of a search, with the total of every page. */
+export interface PackagePage {
+  total: number;
+  items: PackageJson[];
+}
+
+/**
+ * The pages of a reader's answers. A kept answer (the API's LineageCache) is the same rows on every
+ * poll, so its page is built once and the same page object is answered each time (callers do not
+ * change it; the API also keeps its JSON text).
+ */
+const pagesOfRows = new WeakMap<LineageRow[], PackagePage>();
 
 /** Packages of a node in a layer, newest first, optionally of one lineage (`masterId`). */
 export async function searchPackages(
@@ -159,7 +172,7 @@ export async function searchPackages(
     /** reads a lineage's page together with concurrent ones (the API's batcher); null from it: alone */
     reader?: LineageReader;
   } = {},
-): Promise<{ total: number; items: PackageJson[] }> {
+): Promise<PackagePage> {
   const data = parse(searchPackagesInput, input);
   const { access, node } = await loadNodeAccess(db, principal, data.nodeId);
   await requireLayer(db, access, data.dataLayerId, "read");
@@ -171,18 +184,22 @@ export async function searchPackages(
     opts.reader && masterId !== null
       ? await opts.reader.read({ nodeId: node.id, dataLayerId: data.dataLayerId, masterId, pageSize, page })
       : null;
+  const built = batched && pagesOfRows.get(batched);
+  if (built) return built;
   const rows =
     batched ?? (await searchStatement(node.id, data.dataLayerId, masterId, pageSize, page).execute(db)).rows;
-  // a page past the end has no row to carry the total: only then is it counted apart
-  const total =
-    rows[0]?.total ??
-    (page === 1
-      ? 0
-      : (
-          await sql<{ n: number }>`select count(*)::int as n from packages
-            where ${packagesOf(node.id, data.dataLayerId, masterId)}`.execute(db)
-        ).rows[0]!.n);
-  return { total: Number(total), items: rows.map(({ total: _, ...row }) => serializePackage(row)) };
+  // a page past the end has no row to carry the total: only then is it counted apart (and not kept,
+  // as the count may change)
+  const counted = rows.length === 0 && page > 1;
+  const total = counted
+    ? (
+        await sql<{ n: number }>`select count(*)::int as n from packages
+          where ${packagesOf(node.id, data.dataLayerId, masterId)}`.execute(db)
+      ).rows[0]!.n
+    : (rows[0]?.total ?? 0);
+  const result = { total: Number(total), items: rows.map(({ total: _, ...row }) => serializePackage(row)) };
+  if (batched && !counted) pagesOfRows.set(batched, result);
+  return result;
 }
 
 /** A node's packages in a layer, of one lineage if `masterId` is given. */

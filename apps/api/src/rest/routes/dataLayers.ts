@@ -35,11 +35,11 @@ const layerJson = (l: {
 export function dataLayerRoutes(deps: AppDeps) {
   return restRouter()
     .openapi(listRoute, async (c) => {
-      const access = await loadAccess(deps.db, c.var.principal, c.req.valid("param").projectId);
+      const access = await loadAccess(deps.db, c.get("principal"), c.req.valid("param").projectId);
       return c.json((await dataLayers.visibleLayers(deps.db, access)).map(layerJson), 200);
     })
     .openapi(lastRoute, async (c) => {
-      const layer = await dataLayers.lastLayer(deps.db, c.var.principal, c.req.valid("param").projectId);
+      const layer = await dataLayers.lastLayer(deps.db, c.get("principal"), c.req.valid("param").projectId);
       return c.json(layerJson(layer), 200);
     });
 }

@@ -54,20 +54,15 @@ export function objectRoutes(deps: AppDeps, services: Services) {
   return restRouter()
     .openapi(prepareUploadRoute, async (c) => {
       const { projectId, sha256 } = c.req.valid("param");
-      const access = await loadAccess(deps.db, c.var.principal, projectId);
+      const principal = c.get("principal");
+      const access = await loadAccess(deps.db, principal, projectId);
       if (!access.hasOnSomeNode("package_create")) {
-        throw c.var.principal.kind === "anonymous"
+        throw principal.kind === "anonymous"
           ? unauthorized()
           : forbidden("Missing permission package_create in this project");
       }
       if ((await blobs.size(sha256)) !== null) return c.json(null, 200);
-      const url = signUrl(
-        services.keyring,
-        deps.config.appUrl,
-        "uploads",
-        sha256,
-        subjectOf(c.var.principal),
-      );
+      const url = signUrl(services.keyring, deps.config.appUrl, "uploads", sha256, subjectOf(principal));
       return c.json(url, 200);
     })
     .openapi(uploadRoute, async (c) => {

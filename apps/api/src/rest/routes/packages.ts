@@ -1,5 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { badRequest, loadNodeInProject, type Principal, packages } from "@keyflow/core";
+import type { Context, TypedResponse } from "hono";
+import type { JSONParsed } from "hono/utils/types";
 import type { AppDeps } from "../../deps";
 import type { Services } from "../../services";
 import { jsonObjectBody } from "../jsonBody";
@@ -71,6 +73,23 @@ const packageFilesRoute = createRoute({
   },
 });
 
+/**
+ * The JSON text of search pages core answered. A poll's kept answer is the same page object each
+ * time (core's searchPackages), so its text is made once, not on every poll.
+ */
+const pageTexts = new WeakMap<packages.PackagePage, string>();
+
+/** What `c.json(page, 200)` answers (and is typed as), with the text made once per page. */
+function pageJson(c: Context, page: packages.PackagePage) {
+  let text = pageTexts.get(page);
+  if (text === undefined) {
+    text = JSON.stringify(page);
+    pageTexts.set(page, text);
+  }
+  return c.body(text, 200, { "content-type": "application/json" }) as unknown as Response &
+    TypedResponse<JSONParsed<packages.PackagePage>, 200, "json">;
+}
+
 /** data_layer_id from the query, else the body; a key defaults to its personal layer. */
 function layerOf(principal: Principal, given: number | null | undefined): number {
   if (given != null) return given;
@@ -83,13 +102,14 @@ export function packageRoutes(deps: AppDeps, services: Services) {
     .openapi(createPackageRoute, async (c) => {
       const { projectId, nodeId } = c.req.valid("param");
       const body = c.req.valid("json");
-      await loadNodeInProject(deps.db, c.var.principal, projectId, nodeId);
+      const principal = c.get("principal");
+      await loadNodeInProject(deps.db, principal, projectId, nodeId);
       const created = await packages.createPackage(
         deps.db,
-        c.var.principal,
+        principal,
         {
           nodeId,
-          dataLayerId: layerOf(c.var.principal, c.req.valid("query").data_layer_id ?? body.data_layer_id),
+          dataLayerId: layerOf(principal, c.req.valid("query").data_layer_id ?? body.data_layer_id),
           label: body.label,
           fields: body.fields ?? body.felds,
           files: body.files?.map((f) => ({
@@ -99,7 +119,7 @@ export function packageRoutes(deps: AppDeps, services: Services) {
             isExecutable: f.is_executable,
           })),
         },
-        { usage: c.var.usageInTransaction, writer: services.packageWriter },
+        { usage: c.get("usageInTransaction"), writer: services.packageWriter },
       );
       return c.json(created, 200);
     })
@@ -107,31 +127,34 @@ export function packageRoutes(deps: AppDeps, services: Services) {
       const { projectId, nodeId } = c.req.valid("param");
       const query = c.req.valid("query");
       const body = c.req.valid("json");
-      await loadNodeInProject(deps.db, c.var.principal, projectId, nodeId);
+      const principal = c.get("principal");
+      await loadNodeInProject(deps.db, principal, projectId, nodeId);
       const page = await packages.searchPackages(
         deps.db,
-        c.var.principal,
+        principal,
         {
           nodeId,
-          dataLayerId: layerOf(c.var.principal, query.data_layer_id ?? body.data_layer_id),
+          dataLayerId: layerOf(principal, query.data_layer_id ?? body.data_layer_id),
           masterId: body.master_id ?? null,
           page: query.page,
           pageSize: query.page_size,
         },
         { reader: services.lineageReader },
       );
-      return c.json(page, 200);
+      return pageJson(c, page);
     })
     .openapi(getPackageRoute, async (c) => {
       const { projectId, nodeId, packageId } = c.req.valid("param");
-      await loadNodeInProject(deps.db, c.var.principal, projectId, nodeId);
-      return c.json(await packages.getPackage(deps.db, c.var.principal, { packageId, nodeId }), 200);
+      const principal = c.get("principal");
+      await loadNodeInProject(deps.db, principal, projectId, nodeId);
+      return c.json(await packages.getPackage(deps.db, principal, { packageId, nodeId }), 200);
     })
     .openapi(packageFilesRoute, async (c) => {
       const { projectId, nodeId, packageId } = c.req.valid("param");
-      await loadNodeInProject(deps.db, c.var.principal, projectId, nodeId);
-      const files = await packages.listPackageFiles(deps.db, c.var.principal, { packageId, nodeId });
-      const subject = subjectOf(c.var.principal);
+      const principal = c.get("principal");
+      await loadNodeInProject(deps.db, principal, projectId, nodeId);
+      const files = await packages.listPackageFiles(deps.db, principal, { packageId, nodeId });
+      const subject = subjectOf(principal);
       return c.json(
         files.map((f) => ({
           name: f.name,
