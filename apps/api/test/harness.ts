@@ -125,6 +125,51 @@ export async function countRows(
   return Number(r.n);
 }
 
+/**
+ * A check-then-write race made deterministic: `nodeId` is deleted in a transaction that commits
+ * only once a statement starting with `waitingStatement` waits for its lock (the write's foreign
+ * key check on the deleted row). The call under test ran its checks before, so it saw the node.
+ * Settles as the call did, after the deletion committed.
+ */
+export async function deleteNodeDuring<T>(
+  h: Harness,
+  nodeId: number,
+  waitingStatement: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const { sql } = await import("@keyflow/db");
+  const { waitFor } = await import("@keyflow/testing");
+  let commit!: () => void;
+  let deleted!: () => void;
+  const nodeDeleted = new Promise<void>((resolve) => {
+    deleted = resolve;
+  });
+  const deletion = h.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom("nodes").where("id", "=", nodeId).execute();
+    deleted();
+    await new Promise<void>((resolve) => {
+      commit = resolve;
+    });
+  });
+  await nodeDeleted;
+  const answer = call();
+  // caught here and handed back: the call is still waiting while the deletion commits
+  const settled = answer.then(
+    () => undefined,
+    () => undefined,
+  );
+  await waitFor(`"${waitingStatement}…" to wait for the deleting transaction`, async () => {
+    const { rows } = await sql`select 1 from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'
+        and starts_with(query, ${waitingStatement})`.execute(h.db);
+    return rows.length > 0 || undefined;
+  });
+  commit();
+  await deletion;
+  await settled;
+  return answer;
+}
+
 /** E-mails queued for the worker (graphile-worker jobs not yet run), oldest first. */
 export async function queuedEmails(h: Harness) {
   const { sql } = await import("@keyflow/db");

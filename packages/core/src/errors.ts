@@ -39,3 +39,11 @@ export function isForeignKeyViolation(e: unknown, constraint?: string): boolean 
   const err = e as { code?: string; constraint?: string };
   return err?.code === "23503" && (constraint === undefined || err.constraint === constraint);
 }
+
+/** The id a foreign-key violation found missing in `column` (`Key (node_id)=(4) is not present…`), else null. */
+export function missingReference(e: unknown, column: string): number | null {
+  if (!isForeignKeyViolation(e)) return null;
+  const detail = (e as { detail?: string }).detail ?? "";
+  const id = Number(new RegExp(`\\(${column}\\)=\\((\\d+)\\)`).exec(detail)?.[1]);
+  return Number.isFinite(id) ? id : null;
+}

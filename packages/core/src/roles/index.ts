@@ -11,7 +11,15 @@ import { loadAccess } from "../access";
 import { keysChanged } from "../apiKeys/invalidation";
 import { assertTemplateRoles, templatesUsingRole } from "../apiKeys/templateRule";
 import { recordAudit } from "../audit";
-import { badRequest, conflict, forbidden, isUniqueViolation, notFound } from "../errors";
+import {
+  badRequest,
+  conflict,
+  forbidden,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  missingReference,
+  notFound,
+} from "../errors";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 
@@ -102,10 +110,19 @@ async function writeNodePermissions(
   }
 }
 
-function roleConflict(e: unknown): never {
+function roleWriteFailed(e: unknown): never {
   if (isUniqueViolation(e, "roles_name_key"))
     throw conflict("A role with this name already exists in the project");
   if (isUniqueViolation(e, "roles_one_public")) throw conflict("The project already has a public role");
+  // a node or the role deleted after they were checked: as if they had never been there
+  if (isForeignKeyViolation(e, "role_node_permissions_node_id_fkey")) {
+    const id = missingReference(e, "node_id");
+    throw badRequest(
+      "permissions.nodes",
+      id !== null ? `no node ${id} in this project` : "a node is not in this project",
+    );
+  }
+  if (isForeignKeyViolation(e, "role_node_permissions_role_id_fkey")) throw notFound("Role");
   throw e;
 }
 
@@ -141,7 +158,7 @@ export async function createRole(
       });
       return role.id;
     })
-    .catch(roleConflict);
+    .catch(roleWriteFailed);
   return (await rolesOfProject(db, data.projectId, roleId))[0]!;
 }
 
@@ -190,7 +207,7 @@ export async function updateRole(
         details: { permissions: data.permissions, isPublic: data.isPublic },
       });
     })
-    .catch(roleConflict);
+    .catch(roleWriteFailed);
   return (await rolesOfProject(db, role.project_id, role.id))[0]!;
 }
 

@@ -3,7 +3,7 @@ import { grantKeyToNodeInput, nodeSecretsInput, secretEnvName, setNodesInput } f
 import type { z } from "zod";
 import { loadAccess, loadNodeAccess } from "../access";
 import { recordAudit } from "../audit";
-import { badRequest, notFound } from "../errors";
+import { badRequest, isForeignKeyViolation, missingReference, notFound } from "../errors";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 import { managedSecret } from "./manage";
@@ -11,10 +11,9 @@ import { type SecretView, secretView, secretViews } from "./views";
 
 /** A node deleted while its grants were being written: BAD_REQUEST naming it, as for a node never there. */
 function deletedNode(e: unknown, field: string, notInProject: (id: number) => Error): never {
-  const err = e as { code?: string; detail?: string };
-  if (err?.code === "23503") {
-    const id = Number(/\(node_id\)=\((\d+)\)/.exec(err.detail ?? "")?.[1]);
-    throw Number.isFinite(id) ? notInProject(id) : badRequest(field, "a node is not in this project");
+  if (isForeignKeyViolation(e)) {
+    const id = missingReference(e, "node_id");
+    throw id !== null ? notInProject(id) : badRequest(field, "a node is not in this project");
   }
   throw e;
 }

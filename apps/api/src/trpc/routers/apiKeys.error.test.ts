@@ -1,9 +1,8 @@
-import { sql } from "@keyflow/db";
-import { waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   countRows,
   createHarness,
+  deleteNodeDuring,
   expectTrpcError,
   type Harness,
   projectWithKey,
@@ -165,35 +164,13 @@ describe("templates", () => {
       name: "doomed",
       kind: "data",
     });
-    // the node is deleted in a transaction that commits only once the field's insert waits for it:
-    // the check before the insert still saw the node, the insert's foreign key no longer finds it
-    let commitDeletion!: () => void;
-    let deleted!: () => void;
-    const nodeDeleted = new Promise<void>((resolve) => {
-      deleted = resolve;
-    });
-    const deletion = h.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom("nodes").where("id", "=", node.id).execute();
-      deleted();
-      await new Promise<void>((resolve) => {
-        commitDeletion = resolve;
-      });
-    });
-    await nodeDeleted;
-    const adding = owner.client.apiKeys.addField.mutate({
-      templateId: t.id,
-      name: "target",
-      nodeId: node.id,
-    });
-    await waitFor("the field's insert to wait for the deleting transaction", async () => {
-      const { rows } = await sql`select 1 from pg_stat_activity
-        where datname = current_database() and wait_event_type = 'Lock'
-          and query like 'insert into "api_key_template_fields"%'`.execute(h.db);
-      return rows.length > 0 || undefined;
-    });
-    commitDeletion();
-    await deletion;
-    await expectTrpcError(adding, "BAD_REQUEST", /^nodeId: no such node in this project/);
+    await expectTrpcError(
+      deleteNodeDuring(h, node.id, 'insert into "api_key_template_fields"', () =>
+        owner.client.apiKeys.addField.mutate({ templateId: t.id, name: "target", nodeId: node.id }),
+      ),
+      "BAD_REQUEST",
+      /^nodeId: no such node in this project/,
+    );
     const fields = await h.db
       .selectFrom("api_key_template_fields")
       .select("name")

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { countRows, createHarness, expectTrpcError, type Harness } from "../../../test/harness";
+import {
+  countRows,
+  createHarness,
+  deleteNodeDuring,
+  expectTrpcError,
+  type Harness,
+} from "../../../test/harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -41,6 +47,30 @@ test("unknown permission names, foreign nodes and blank names are refused and wr
     /^name:/,
   );
   expect(await countRows(h, "roles")).toBe(before);
+});
+
+test("a node deleted while a role is given permissions on it: BAD_REQUEST naming it, the role unchanged", async () => {
+  const { client } = await h.user("Racer");
+  const p = await client.projects.create.mutate({ name: "Race" });
+  const node = await client.graph.createNode.mutate({ projectId: p.id, name: "doomed", kind: "data" });
+  const role = await client.roles.create.mutate({
+    projectId: p.id,
+    name: "Reader",
+    permissions: { project: ["project_view"], nodes: {} },
+  });
+  await expectTrpcError(
+    deleteNodeDuring(h, node.id, 'insert into "role_node_permissions"', () =>
+      client.roles.update.mutate({
+        roleId: role.id,
+        name: "Writer",
+        permissions: { project: ["project_view"], nodes: { [node.id]: ["package_create"] } },
+      }),
+    ),
+    "BAD_REQUEST",
+    new RegExp(`^permissions\\.nodes: no node ${node.id} in this project`),
+  );
+  const [after] = (await client.roles.list.query({ projectId: p.id })).filter((r) => r.id === role.id);
+  expect(after).toMatchObject({ name: "Reader", permissions: { project: ["project_view"], nodes: {} } });
 });
 
 test("duplicate names (any case) and a second public role are CONFLICT", async () => {

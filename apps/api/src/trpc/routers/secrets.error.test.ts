@@ -1,7 +1,7 @@
 import { waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { snapshot } from "../../../test/graphFixtures";
-import { createHarness, expectTrpcError, type Harness } from "../../../test/harness";
+import { createHarness, deleteNodeDuring, expectTrpcError, type Harness } from "../../../test/harness";
 import { keyAndConsumer } from "../../../test/secretFixtures";
 
 let h: Harness;
@@ -135,6 +135,19 @@ describe("validation", () => {
     );
     expect(await counts()).toEqual(before);
     expect((await owner.client.secrets.list.query({ projectId: project.id }))[0]?.nodeIds).toEqual([node.id]);
+  });
+
+  test("a node deleted while it is given a secret: BAD_REQUEST naming it, the access list unchanged", async () => {
+    const { owner, project, node } = await ownerWithProject();
+    const x = await owner.client.secrets.create.mutate({ projectId: project.id, name: "s", value: "v" });
+    await expectTrpcError(
+      deleteNodeDuring(h, node.id, 'insert into "secret_nodes"', () =>
+        owner.client.secrets.setNodes.mutate({ secretId: x.id, nodeIds: [node.id] }),
+      ),
+      "BAD_REQUEST",
+      new RegExp(`^nodeIds: node ${node.id} is not in this project`),
+    );
+    expect((await owner.client.secrets.list.query({ projectId: project.id }))[0]?.nodeIds).toEqual([]);
   });
 
   test("missing secrets and projects are NOT_FOUND", async () => {
