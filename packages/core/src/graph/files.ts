@@ -3,7 +3,7 @@ import { deleteFileInput, nodeIdInput, putFileInput } from "@keyflow/schemas";
 import type { z } from "zod";
 import { loadNodeAccess } from "../access";
 import { recordAudit } from "../audit";
-import { notFound } from "../errors";
+import { isForeignKeyViolation, notFound } from "../errors";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
 
@@ -51,40 +51,47 @@ export async function putFile(
   const { access, node } = await loadNodeAccess(db, principal, data.nodeId);
   access.requireOnNode("code_edit", node.id);
   const content = Buffer.from(data.content, "utf8");
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto("node_files")
-      .values({
-        node_id: node.id,
-        path: data.path,
-        content,
-        executable: data.executable ?? false,
-        updated_at: new Date(),
-      })
-      .onConflict((oc) =>
-        oc.columns(["node_id", "path"]).doUpdateSet((eb) => ({
-          content: eb.ref("excluded.content"),
-          // an edit that does not mention the flag keeps it
-          executable: data.executable ?? eb.ref("node_files.executable"),
-          updated_at: eb.ref("excluded.updated_at"),
-        })),
-      )
-      .returning(["path", "executable", "updated_at"])
-      .executeTakeFirstOrThrow();
-    await recordAudit(trx, {
-      projectId: node.project_id,
-      actorId,
-      action: "node.file_put",
-      target: `${node.name}/${row.path}`,
-      details: { nodeId: node.id, path: row.path, size: content.byteLength },
+  return db
+    .transaction()
+    .execute(async (trx) => {
+      const row = await trx
+        .insertInto("node_files")
+        .values({
+          node_id: node.id,
+          path: data.path,
+          content,
+          executable: data.executable ?? false,
+          updated_at: new Date(),
+        })
+        .onConflict((oc) =>
+          oc.columns(["node_id", "path"]).doUpdateSet((eb) => ({
+            content: eb.ref("excluded.content"),
+            // an edit that does not mention the flag keeps it
+            executable: data.executable ?? eb.ref("node_files.executable"),
+            updated_at: eb.ref("excluded.updated_at"),
+          })),
+        )
+        .returning(["path", "executable", "updated_at"])
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, {
+        projectId: node.project_id,
+        actorId,
+        action: "node.file_put",
+        target: `${node.name}/${row.path}`,
+        details: { nodeId: node.id, path: row.path, size: content.byteLength },
+      });
+      return {
+        path: row.path,
+        size: content.byteLength,
+        executable: row.executable,
+        updatedAt: row.updated_at,
+      };
+    })
+    .catch((e) => {
+      // the node was deleted after it was checked: as if it had never been there
+      if (isForeignKeyViolation(e, "node_files_node_id_fkey")) throw notFound("Node");
+      throw e;
     });
-    return {
-      path: row.path,
-      size: content.byteLength,
-      executable: row.executable,
-      updatedAt: row.updated_at,
-    };
-  });
 }
 
 export async function deleteFile(db: Db, principal: Principal, input: z.input<typeof deleteFileInput>) {

@@ -5,7 +5,7 @@ import { type Access, loadAccess, loadNodeAccess } from "../access";
 import { keysChanged } from "../apiKeys/invalidation";
 import { recordAudit } from "../audit";
 import { requireLayer } from "../dataLayers";
-import { badRequest } from "../errors";
+import { badRequest, isForeignKeyViolation, notFound } from "../errors";
 import { blobsOfPackages, pgBlobStore } from "../packages/blobStore";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
@@ -233,20 +233,28 @@ export async function setActive(db: Db, principal: Principal, input: z.input<typ
   const { access, node } = await loadNodeAccess(db, principal, data.nodeId);
   access.require("graph_edit");
   const layer = await requireLayer(db, access, data.dataLayerId, "write");
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto("node_layer_state")
-      .values({ node_id: node.id, data_layer_id: layer.id, active: data.active })
-      .onConflict((oc) => oc.columns(["node_id", "data_layer_id"]).doUpdateSet({ active: data.active }))
-      .execute();
-    await keysChanged(trx, { projectId: node.project_id });
-    await recordAudit(trx, {
-      projectId: node.project_id,
-      actorId,
-      action: "node.set_active",
-      target: `${node.name} in ${layer.name}`,
-      details: { nodeId: node.id, dataLayerId: layer.id, active: data.active },
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      await trx
+        .insertInto("node_layer_state")
+        .values({ node_id: node.id, data_layer_id: layer.id, active: data.active })
+        .onConflict((oc) => oc.columns(["node_id", "data_layer_id"]).doUpdateSet({ active: data.active }))
+        .execute();
+      await keysChanged(trx, { projectId: node.project_id });
+      await recordAudit(trx, {
+        projectId: node.project_id,
+        actorId,
+        action: "node.set_active",
+        target: `${node.name} in ${layer.name}`,
+        details: { nodeId: node.id, dataLayerId: layer.id, active: data.active },
+      });
+    })
+    .catch((e) => {
+      // the node or the layer was deleted after it was checked: as if it had never been there
+      if (isForeignKeyViolation(e, "node_layer_state_node_id_fkey")) throw notFound("Node");
+      if (isForeignKeyViolation(e, "node_layer_state_data_layer_id_fkey")) throw notFound("Data layer");
+      throw e;
     });
-  });
   return { nodeId: node.id, dataLayerId: layer.id, active: data.active };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Fixture, projectWithMembers, snapshot } from "../../../test/graphFixtures";
-import { createHarness, expectTrpcError, type Harness } from "../../../test/harness";
+import { createHarness, deleteNodeDuring, expectTrpcError, type Harness } from "../../../test/harness";
 
 let h: Harness;
 let f: Fixture;
@@ -171,5 +171,25 @@ describe("graph errors", () => {
       "NOT_FOUND",
     );
     await refused(() => g.get.query({ projectId: 0 }), "projectId");
+  });
+
+  test("a node deleted while a file is written to it or it is switched off: NOT_FOUND, as if never there", async () => {
+    const g = f.owner.client.graph;
+    const coded = await g.createNode.mutate({ projectId: f.projectId, name: "Doomed", kind: "compute" });
+    await expectTrpcError(
+      deleteNodeDuring(h, coded.id, 'insert into "node_files"', () =>
+        g.putFile.mutate({ nodeId: coded.id, path: "main.py", content: "print(1)\n" }),
+      ),
+      "NOT_FOUND",
+      /^Node not found/,
+    );
+    const switched = await g.createNode.mutate({ projectId: f.projectId, name: "Doomed too", kind: "data" });
+    await expectTrpcError(
+      deleteNodeDuring(h, switched.id, 'insert into "node_layer_state"', () =>
+        g.setActive.mutate({ nodeId: switched.id, dataLayerId: f.mainLayerId, active: false }),
+      ),
+      "NOT_FOUND",
+      /^Node not found/,
+    );
   });
 });
