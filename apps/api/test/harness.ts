@@ -126,14 +126,14 @@ export async function countRows(
 }
 
 /**
- * A check-then-write race made deterministic: `nodeId` is deleted in a transaction that commits
+ * A check-then-write race made deterministic: the row is deleted in a transaction that commits
  * only once a statement starting with `waitingStatement` waits for its lock (the write's foreign
- * key check on the deleted row). The call under test ran its checks before, so it saw the node.
+ * key check on the deleted row). The call under test ran its checks before, so it saw the row.
  * Settles as the call did, after the deletion committed.
  */
-export async function deleteNodeDuring<T>(
+export async function deleteDuring<T>(
   h: Harness,
-  nodeId: number,
+  row: { table: "nodes" | "roles" | "api_key_templates"; id: number },
   waitingStatement: string,
   call: () => Promise<T>,
 ): Promise<T> {
@@ -141,17 +141,17 @@ export async function deleteNodeDuring<T>(
   const { waitFor } = await import("@keyflow/testing");
   let commit!: () => void;
   let deleted!: () => void;
-  const nodeDeleted = new Promise<void>((resolve) => {
+  const rowDeleted = new Promise<void>((resolve) => {
     deleted = resolve;
   });
   const deletion = h.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom("nodes").where("id", "=", nodeId).execute();
+    await sql`delete from ${sql.table(row.table)} where id = ${row.id}`.execute(trx);
     deleted();
     await new Promise<void>((resolve) => {
       commit = resolve;
     });
   });
-  await nodeDeleted;
+  await rowDeleted;
   const answer = call();
   // caught here and handed back: the call is still waiting while the deletion commits
   const settled = answer.then(

@@ -11,7 +11,14 @@ import type { z } from "zod";
 import { loadAccess, resolveAccess } from "../access";
 import { recordAudit } from "../audit";
 import type { Keyring } from "../crypto";
-import { badRequest, conflict, isUniqueViolation, notFound, tooManyRequests } from "../errors";
+import {
+  badRequest,
+  conflict,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  notFound,
+  tooManyRequests,
+} from "../errors";
 import { enqueueEmail, enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
@@ -257,6 +264,8 @@ export async function requestKey(
           .executeTakeFirstOrThrow();
         return { id: winner.id, status: winner.status, createdAt: winner.created_at, issued: false };
       }
+      // the template was deleted after it was read: as if it had never been there
+      if (isForeignKeyViolation(e, "key_requests_template_id_fkey")) throw notFound("API key template");
       throw e;
     });
 }

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { loadAccess } from "../access";
 import { mailRevokedHolders, revokeKeys } from "../apiKeys/keys";
 import { recordAudit } from "../audit";
-import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
+import { badRequest, conflict, isForeignKeyViolation, isUniqueViolation, notFound } from "../errors";
 import { enqueueEmail } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
@@ -73,7 +73,13 @@ async function writeRoles(trx: Transaction<Database>, projectId: number, userId:
     await trx
       .insertInto("member_roles")
       .values(roleIds.map((role_id) => ({ project_id: projectId, user_id: userId, role_id })))
-      .execute();
+      .execute()
+      .catch((e) => {
+        // a role deleted after checkRoles saw it: refused as one that never belonged here
+        if (isForeignKeyViolation(e, "member_roles_role_id_fkey"))
+          throw badRequest("roleIds", "every role must belong to this project");
+        throw e;
+      });
   }
 }
 

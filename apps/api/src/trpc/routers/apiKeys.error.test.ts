@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   countRows,
   createHarness,
-  deleteNodeDuring,
+  deleteDuring,
   expectTrpcError,
   type Harness,
   projectWithKey,
@@ -165,7 +165,7 @@ describe("templates", () => {
       kind: "data",
     });
     await expectTrpcError(
-      deleteNodeDuring(h, node.id, 'insert into "api_key_template_fields"', () =>
+      deleteDuring(h, { table: "nodes", id: node.id }, 'insert into "api_key_template_fields"', () =>
         owner.client.apiKeys.addField.mutate({ templateId: t.id, name: "target", nodeId: node.id }),
       ),
       "BAD_REQUEST",
@@ -181,6 +181,31 @@ describe("templates", () => {
 });
 
 describe("requests", () => {
+  test("a template deleted while a key is requested from it: NOT_FOUND, no request, no e-mail", async () => {
+    const { owner, p, role } = await service();
+    const user = await h.user("Late");
+    const t = await owner.client.apiKeys.createTemplate.mutate({
+      projectId: p.id,
+      name: "Doomed",
+      roleId: role.id,
+    });
+    const emailsBefore = (await queuedEmails(h)).length;
+    await expectTrpcError(
+      deleteDuring(h, { table: "api_key_templates", id: t.id }, 'insert into "key_requests"', () =>
+        user.client.apiKeys.request.mutate({ templateId: t.id }),
+      ),
+      "NOT_FOUND",
+      /^API key template not found/,
+    );
+    const requests = await h.db
+      .selectFrom("key_requests")
+      .select("id")
+      .where("user_id", "=", user.user.id)
+      .execute();
+    expect(requests).toEqual([]);
+    expect((await queuedEmails(h)).length).toBe(emailsBefore);
+  });
+
   test("approving twice is CONFLICT naming who did it, with no second key or e-mail", async () => {
     const { owner, p, role } = await service();
     const user = await h.user("Twice");

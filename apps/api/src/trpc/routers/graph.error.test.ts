@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Fixture, projectWithMembers, snapshot } from "../../../test/graphFixtures";
-import { createHarness, deleteNodeDuring, expectTrpcError, type Harness } from "../../../test/harness";
+import { createHarness, deleteDuring, expectTrpcError, type Harness } from "../../../test/harness";
 
 let h: Harness;
 let f: Fixture;
@@ -177,7 +177,7 @@ describe("graph errors", () => {
     const g = f.owner.client.graph;
     const coded = await g.createNode.mutate({ projectId: f.projectId, name: "Doomed", kind: "compute" });
     await expectTrpcError(
-      deleteNodeDuring(h, coded.id, 'insert into "node_files"', () =>
+      deleteDuring(h, { table: "nodes", id: coded.id }, 'insert into "node_files"', () =>
         g.putFile.mutate({ nodeId: coded.id, path: "main.py", content: "print(1)\n" }),
       ),
       "NOT_FOUND",
@@ -185,7 +185,7 @@ describe("graph errors", () => {
     );
     const switched = await g.createNode.mutate({ projectId: f.projectId, name: "Doomed too", kind: "data" });
     await expectTrpcError(
-      deleteNodeDuring(h, switched.id, 'insert into "node_layer_state"', () =>
+      deleteDuring(h, { table: "nodes", id: switched.id }, 'insert into "node_layer_state"', () =>
         g.setActive.mutate({ nodeId: switched.id, dataLayerId: f.mainLayerId, active: false }),
       ),
       "NOT_FOUND",

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { countRows, createHarness, expectTrpcError, type Harness, queuedEmails } from "../../../test/harness";
+import {
+  countRows,
+  createHarness,
+  deleteDuring,
+  expectTrpcError,
+  type Harness,
+  queuedEmails,
+} from "../../../test/harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -55,6 +62,27 @@ test("unknown e-mail, foreign roles, the public role and duplicates are refused;
   );
   // the refused and the rolled-back attempts queued no e-mail; the one success queued one
   expect((await queuedEmails(h)).filter((m) => m.to === dan.email)).toHaveLength(1);
+});
+
+test("a role deleted while a member is added with it: BAD_REQUEST naming roleIds, no member, no e-mail", async () => {
+  const owner = await h.user("RaceOwner");
+  const erin = await h.user("Erin");
+  const p = await owner.client.projects.create.mutate({ name: "Race" });
+  const role = await owner.client.roles.create.mutate({
+    projectId: p.id,
+    name: "Doomed",
+    permissions: { project: ["project_view"], nodes: {} },
+  });
+  await expectTrpcError(
+    deleteDuring(h, { table: "roles", id: role.id }, 'insert into "member_roles"', () =>
+      owner.client.members.add.mutate({ projectId: p.id, email: erin.email, roleIds: [role.id] }),
+    ),
+    "BAD_REQUEST",
+    /^roleIds: every role must belong to this project/,
+  );
+  const members = await h.db.selectFrom("members").select("user_id").where("project_id", "=", p.id).execute();
+  expect(members.map((m) => m.user_id)).not.toContain(erin.user.id);
+  expect((await queuedEmails(h)).filter((m) => m.to === erin.email)).toEqual([]);
 });
 
 test("the last holder of the owner role can be neither removed nor demoted", async () => {

@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import {
-  countRows,
-  createHarness,
-  deleteNodeDuring,
-  expectTrpcError,
-  type Harness,
-} from "../../../test/harness";
+import { countRows, createHarness, deleteDuring, expectTrpcError, type Harness } from "../../../test/harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -59,7 +53,7 @@ test("a node deleted while a role is given permissions on it: BAD_REQUEST naming
     permissions: { project: ["project_view"], nodes: {} },
   });
   await expectTrpcError(
-    deleteNodeDuring(h, node.id, 'insert into "role_node_permissions"', () =>
+    deleteDuring(h, { table: "nodes", id: node.id }, 'insert into "role_node_permissions"', () =>
       client.roles.update.mutate({
         roleId: role.id,
         name: "Writer",

@@ -1,7 +1,7 @@
 import { waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { snapshot } from "../../../test/graphFixtures";
-import { createHarness, deleteNodeDuring, expectTrpcError, type Harness } from "../../../test/harness";
+import { createHarness, deleteDuring, expectTrpcError, type Harness } from "../../../test/harness";
 import { keyAndConsumer } from "../../../test/secretFixtures";
 
 let h: Harness;
@@ -141,7 +141,7 @@ describe("validation", () => {
     const { owner, project, node } = await ownerWithProject();
     const x = await owner.client.secrets.create.mutate({ projectId: project.id, name: "s", value: "v" });
     await expectTrpcError(
-      deleteNodeDuring(h, node.id, 'insert into "secret_nodes"', () =>
+      deleteDuring(h, { table: "nodes", id: node.id }, 'insert into "secret_nodes"', () =>
         owner.client.secrets.setNodes.mutate({ secretId: x.id, nodeIds: [node.id] }),
       ),
       "BAD_REQUEST",
