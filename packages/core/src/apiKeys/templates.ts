@@ -11,7 +11,7 @@ import {
 import type { z } from "zod";
 import { loadAccess } from "../access";
 import { recordAudit } from "../audit";
-import { badRequest, conflict, isUniqueViolation, notFound } from "../errors";
+import { badRequest, conflict, isForeignKeyViolation, isUniqueViolation, notFound } from "../errors";
 import { enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
@@ -224,9 +224,12 @@ export async function listTemplates(db: Db, principal: Principal, input: z.input
   return templatesOfProject(db, projectId);
 }
 
-function nameConflict(e: unknown): never {
+function templateWriteFailed(e: unknown): never {
   if (isUniqueViolation(e, "api_key_templates_name_key"))
     throw conflict("A template with this name already exists in the project");
+  // the role was deleted after roleOfProject saw it: refused as one never in the project
+  if (isForeignKeyViolation(e, "api_key_templates_role_id_fkey"))
+    throw badRequest("roleId", "no such role in this project");
   throw e;
 }
 
@@ -269,7 +272,7 @@ export async function createTemplate(
       });
       return t.id;
     })
-    .catch(nameConflict);
+    .catch(templateWriteFailed);
   return (await templatesOfProject(db, data.projectId, id))[0]!;
 }
 
@@ -337,7 +340,7 @@ export async function updateTemplate(
       // role, price, limit and layer access are read by the key cache
       await keysChanged(trx, { projectId: template.project_id });
     })
-    .catch(nameConflict);
+    .catch(templateWriteFailed);
   return (await templatesOfProject(db, template.project_id, template.id))[0]!;
 }
 

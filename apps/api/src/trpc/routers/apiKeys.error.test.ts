@@ -180,6 +180,26 @@ describe("templates", () => {
   });
 });
 
+describe("races", () => {
+  test("a role deleted while a template is created with it: BAD_REQUEST naming roleId, no template", async () => {
+    const { owner, p } = await service();
+    const doomed = await owner.client.roles.create.mutate({
+      projectId: p.id,
+      name: "Doomed",
+      permissions: { project: ["project_view"], nodes: {} },
+    });
+    await expectTrpcError(
+      deleteDuring(h, { table: "roles", id: doomed.id }, 'insert into "api_key_templates"', () =>
+        owner.client.apiKeys.createTemplate.mutate({ projectId: p.id, name: "Orphan", roleId: doomed.id }),
+      ),
+      "BAD_REQUEST",
+      /^roleId: no such role in this project/,
+    );
+    const names = (await owner.client.apiKeys.listTemplates.query({ projectId: p.id })).map((t) => t.name);
+    expect(names).not.toContain("Orphan");
+  });
+});
+
 describe("requests", () => {
   test("a template deleted while a key is requested from it: NOT_FOUND, no request, no e-mail", async () => {
     const { owner, p, role } = await service();
