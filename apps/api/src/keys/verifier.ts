@@ -116,14 +116,14 @@ export class KeyVerifier {
    * without a lookup.
    */
   async verify(token: string, opts: { throttled?: boolean } = {}): Promise<Verification> {
-    const known = this.verifyFromMemory(token);
-    if (known) return known;
     if (!isWellFormedToken(token)) return { refusal: "malformed" };
     // listening is the steady state: no await (and microtask) for it then
     if (!this.changes.listening) await this.changes.ensureListening();
     const hash = hashToken(token);
     const id = hash.toString("hex");
     const now = Date.now();
+    const known = this.fromCache(id, now);
+    if (known) return known;
     const version = this.version;
     const negativeUntil = this.negative.get(id);
     if (negativeUntil && negativeUntil > now) return { refusal: "unknown" };
@@ -140,14 +140,17 @@ export class KeyVerifier {
 
   /**
    * The verification of a token whose key is cached, else undefined: the steady state, answered
-   * without a promise (verify() awaits nothing more for it). A cached key's token is well formed: it
-   * is checked only on the way to the database.
+   * without a promise (else verify()). A cached key's token is well formed: that is checked only on
+   * the way to the database.
    */
   verifyFromMemory(token: string): Verification | undefined {
-    if (!this.changes.listening) return undefined;
-    const now = Date.now();
-    const cached = this.cache.get(hashToken(token).toString("hex"));
-    if (!cached || now - cached.cachedAt >= HARD_TTL_MS) return undefined;
+    return this.fromCache(hashToken(token).toString("hex"), Date.now());
+  }
+
+  /** The verification of the cached key of a token hash (hex), else undefined. */
+  private fromCache(id: string, now: number): Verification | undefined {
+    const cached = this.cache.get(id);
+    if (!cached || !this.changes.listening || now - cached.cachedAt >= HARD_TTL_MS) return undefined;
     return judge(cached.key, now);
   }
 

@@ -25,7 +25,8 @@ function fieldWriteFailed(e: unknown): never {
   // the node or the template was deleted after it was checked: as if it had never been there
   if (isForeignKeyViolation(e, "api_key_template_fields_node_id_fkey"))
     throw badRequest("nodeId", "no such node in this project");
-  if (isForeignKeyViolation(e)) throw notFound("API key template");
+  if (isForeignKeyViolation(e, "api_key_template_fields_template_id_fkey"))
+    throw notFound("API key template");
   throw e;
 }
 
