@@ -1,4 +1,5 @@
 import path from "node:path";
+import { usage } from "@keyflow/core";
 import { webPaths } from "@keyflow/schemas";
 import { waitFor } from "@keyflow/testing";
 import type { Locator, Page } from "playwright-core";
@@ -224,20 +225,19 @@ describe("metering in a real browser", () => {
     await owner.screenshot("metering-08-topped-up-390");
 
     // a call from a second address (an older event, so the last IP stays): highlighted as maybe shared
-    await server()
-      .db.insertInto("usage_events")
-      .values({
-        key_id: keyId,
+    await usage.recordUsage(server().db, [
+      {
+        keyId,
         at: new Date(Date.now() - 60_000),
         method: "GET",
         route: "/api/projects/:projectId/data_layers/last",
         status: 200,
         outcome: "ok",
-        duration_ms: 3,
+        durationMs: 3,
         price: "0",
         ip: "203.0.113.7",
-      })
-      .execute();
+      },
+    ]);
     await o.getByRole("button", { name: "Refresh" }).click();
     const spread = row.getByText("2 addresses", { exact: true });
     await inView(o, spread, "2 addresses at 390 px");

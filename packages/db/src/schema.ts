@@ -261,18 +261,36 @@ export interface ApiKeysTable {
 
 export type UsageOutcome = "ok" | "client_error" | "server_error" | "rate_limited" | "denied";
 
-export interface UsageEventsTable {
+/** Usage events stored as blocks: one row per key and UTC minute of a write, one array element per event. */
+export interface UsageEventBlocksTable {
   id: Generated<string>;
   key_id: number;
-  at: Timestamp;
-  method: string;
-  route: string;
-  status: number;
-  outcome: UsageOutcome;
-  duration_ms: number;
-  price: ColumnType<string, string, string>;
-  /** where the call came from (SPEC §13) */
-  ip: string | null;
+  /** date_trunc('minute', at, 'UTC') of every event in the block */
+  minute: Timestamp;
+  at: Date[];
+  method: string[];
+  route: string[];
+  status: number[];
+  outcome: UsageOutcome[];
+  duration_ms: number[];
+  price: string[];
+  /** where each call came from (SPEC §13) */
+  ip: (string | null)[];
+}
+
+type ViewColumn<T> = ColumnType<T, never, never>;
+
+/** The view `usage_events`: one read-only row per event of usage_event_blocks. */
+export interface UsageEventsView {
+  key_id: ViewColumn<number>;
+  at: ViewColumn<Date>;
+  method: ViewColumn<string>;
+  route: ViewColumn<string>;
+  status: ViewColumn<number>;
+  outcome: ViewColumn<UsageOutcome>;
+  duration_ms: ViewColumn<number>;
+  price: ViewColumn<string>;
+  ip: ViewColumn<string | null>;
 }
 
 export interface RateWindowsTable {
@@ -398,7 +416,8 @@ export interface Database {
   key_requests: KeyRequestsTable;
   api_keys: ApiKeysTable;
   access_tokens: AccessTokensTable;
-  usage_events: UsageEventsTable;
+  usage_event_blocks: UsageEventBlocksTable;
+  usage_events: UsageEventsView;
   usage_hourly: UsageHourlyTable;
   secrets: SecretsTable;
   secret_nodes: SecretNodesTable;

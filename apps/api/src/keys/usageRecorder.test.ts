@@ -40,9 +40,9 @@ test("events a failed flush kept are written by the next, once each, with their 
   const recorder = new UsageRecorder(h.db);
   for (let i = 0; i < 10; i++) recorder.record(event(i));
   // the table away: the INSERT fails (logged), the events stay buffered
-  await sql`alter table usage_events rename to usage_events_away`.execute(h.db);
+  await sql`alter table usage_event_blocks rename to usage_event_blocks_away`.execute(h.db);
   await recorder.flush();
-  await sql`alter table usage_events_away rename to usage_events`.execute(h.db);
+  await sql`alter table usage_event_blocks_away rename to usage_event_blocks`.execute(h.db);
   expect(await stored()).toEqual([]);
   for (let i = 10; i < 12; i++) recorder.record(event(i));
   await recorder.close();
@@ -56,17 +56,17 @@ test("events a failed flush kept are written by the next, once each, with their 
     ip: "203.0.113.7",
   });
   expect(rows[1]).toEqual({ at: new Date(at0 + 1), status: 200, outcome: "ok", duration_ms: 1, ip: null });
-  await sql`delete from usage_events where key_id = ${keyId}`.execute(h.db);
+  await sql`delete from usage_event_blocks where key_id = ${keyId}`.execute(h.db);
 });
 
 test("while the database stays away, the buffer keeps the newest events within its bound", async () => {
   const recorder = new UsageRecorder(h.db, 100);
-  await sql`alter table usage_events rename to usage_events_away`.execute(h.db);
+  await sql`alter table usage_event_blocks rename to usage_event_blocks_away`.execute(h.db);
   for (let i = 0; i < 60; i++) recorder.record(event(i));
   await recorder.flush();
   // the 60 kept, then 90 more: each time the buffer is full (100), its oldest 10 go
   for (let i = 60; i < 150; i++) recorder.record(event(i));
-  await sql`alter table usage_events_away rename to usage_events`.execute(h.db);
+  await sql`alter table usage_event_blocks_away rename to usage_event_blocks`.execute(h.db);
   await recorder.close();
   const kept = (await stored()).map((r) => r.duration_ms);
   expect(kept.length).toBeLessThanOrEqual(100);

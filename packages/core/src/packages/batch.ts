@@ -1,4 +1,5 @@
 import { type Db, prepared, sql } from "@keyflow/db";
+import { insertUsageBlocks } from "../usage/blocks";
 import { toUsageColumns, type UsageEvent, usageEventRows } from "../usage/columns";
 import { MAX_DEPTH, type PackageRow } from "./propagate";
 
@@ -83,12 +84,13 @@ export async function insertExternalBatch(db: Db, batch: ExternalPackage[]): Pro
       returning *
     ),
     used as (
-      insert into usage_events (key_id, at, method, route, status, outcome, duration_ms, price, ip)
-      select key_id, at, method, route, status, outcome, duration_ms, price, ip from ${usageEventRows(
-        usage,
-        metered.map((m) => m.ord),
+      ${insertUsageBlocks(
+        usageEventRows(
+          usage,
+          metered.map((m) => m.ord),
+        ),
+        sql`where u.ord in (select ord from fast)`,
       )}
-      where u.ord in (select ord from fast)
     )
     select w.*, r.ord from written w join root r on r.id = w.id`.execute(db);
   const byOrd = new Map(rows.map(({ ord, ...row }) => [Number(ord), row]));

@@ -1,4 +1,5 @@
 import { sql, type UsageOutcome } from "@keyflow/db";
+import { numberArray, textArray } from "./arrayLiteral";
 
 export interface UsageEvent {
   keyId: number;
@@ -83,8 +84,9 @@ export function dropOldestUsage(cols: UsageColumns, n: number) {
 export function usageEventRows(cols: UsageColumns, ord: number[] = []) {
   return sql`(select key_id, 'epoch'::timestamptz + at_ms * interval '1 millisecond' as at, method, route,
       status, outcome, duration_ms, price, ip, ord
-    from unnest(${cols.keyId}::int[], ${cols.atMs}::float8[], ${cols.method}::text[], ${cols.route}::text[],
-      ${cols.status}::int[], ${cols.outcome}::text[], ${cols.durationMs}::real[], ${cols.price}::numeric[],
-      ${cols.ip}::inet[], ${ord}::bigint[])
+    from unnest(${numberArray(cols.keyId)}::int[], ${numberArray(cols.atMs)}::float8[],
+      ${textArray(cols.method)}::text[], ${textArray(cols.route)}::text[], ${numberArray(cols.status)}::int[],
+      ${textArray(cols.outcome)}::text[], ${numberArray(cols.durationMs)}::real[], ${textArray(cols.price)}::numeric[],
+      ${textArray(cols.ip)}::inet[], ${numberArray(ord)}::bigint[])
       as e(key_id, at_ms, method, route, status, outcome, duration_ms, price, ip, ord)) as u`;
 }

@@ -6,6 +6,7 @@ import { keyState } from "../apiKeys/keys";
 import { badRequest, notFound } from "../errors";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
+import { insertUsageBlocks } from "./blocks";
 import { toUsageColumns, type UsageColumns, type UsageEvent, usageEventRows } from "./columns";
 import { rolledUntil, usageRows, usageSources, usageTotals } from "./source";
 
@@ -25,10 +26,7 @@ export async function recordUsage(db: Db, events: UsageEvent[] | UsageColumns): 
   const cols = Array.isArray(events) ? toUsageColumns(events) : events;
   if (cols.keyId.length === 0) return;
   await sql`${prepared("record_usage")}
-    insert into usage_events (key_id, at, method, route, status, outcome, duration_ms, price, ip)
-    select key_id, at, method, route, status, outcome, duration_ms, price, ip from ${usageEventRows(cols)}`.execute(
-    db,
-  );
+    ${insertUsageBlocks(usageEventRows(cols))}`.execute(db);
 }
 
 /** The owner's table of issued keys with usage in [from, to) (SPEC §3.4). */

@@ -1,4 +1,5 @@
 import { type Db, sql } from "@keyflow/db";
+import { usageEventsIn } from "./blocks";
 import { REROLL_MS, rolledUntil, setRolledUntil } from "./source";
 
 const RAW_RETENTION_DAYS = 30;
@@ -28,8 +29,7 @@ export async function rollupUsage(
         count(*) filter (where outcome = 'server_error'), count(*) filter (where outcome = 'rate_limited'),
         count(*) filter (where outcome = 'denied'),
         coalesce(sum(price) filter (where status < 400), 0), max(at)
-      from usage_events
-      where at >= ${from} and at < ${to}
+      from ${usageEventsIn(from, to)}
       group by 1, 2
       on conflict (key_id, hour) do update set
         requests = excluded.requests, errors = excluded.errors, ok = excluded.ok,
@@ -37,10 +37,11 @@ export async function rollupUsage(
         rate_limited = excluded.rate_limited, denied = excluded.denied,
         cost = excluded.cost, last_used_at = excluded.last_used_at`.execute(trx);
     await setRolledUntil(trx, to);
-    await trx
-      .deleteFrom("usage_events")
-      .where("at", "<", new Date(now.getTime() - RAW_RETENTION_DAYS * 86_400_000))
-      .execute();
+    // whole blocks, each older than its minute's end: an event is kept at most a minute longer
+    await sql`delete from usage_event_blocks
+      where minute < date_trunc('minute', ${new Date(now.getTime() - RAW_RETENTION_DAYS * 86_400_000)}::timestamptz, 'UTC')`.execute(
+      trx,
+    );
     return { from, to, buckets: Number(r.numAffectedRows ?? 0) };
   });
 }

@@ -1,4 +1,5 @@
 import { type Database, type Db, sql, type Transaction } from "@keyflow/db";
+import { usageEventsIn } from "./blocks";
 
 const WATERMARK_KEY = "usage_rolled_until";
 
@@ -34,9 +35,8 @@ export function usageRows(keyIds: number[], from: Date, to: Date, watermark: Dat
     where key_id = any(${ids}::int[]) and hour >= ${from} and hour + interval '1 hour' <= least(${to}::timestamptz, ${final}::timestamptz)
     union all
     select key_id, at, 1, (status >= 400)::int, case when status < 400 then price else 0 end, at
-    from usage_events
-    where key_id = any(${ids}::int[]) and at >= ${from} and at < ${to}
-      and not (date_trunc('hour', at) >= ${from}
+    from ${usageEventsIn(from, to, ids)}
+    where not (date_trunc('hour', at) >= ${from}
                and date_trunc('hour', at) + interval '1 hour' <= least(${to}::timestamptz, ${final}::timestamptz))
   )`;
 }
@@ -111,10 +111,12 @@ export async function usageSources(
   const ids = keyIds.length > 0 ? keyIds : [-1];
   const r = await sql<{ key_id: number; last_ip: string | null; distinct_ips: number }>`
     select k.id as key_id,
-      (select host(e.ip) from usage_events e where e.key_id = k.id and e.ip is not null
-        order by e.at desc limit 1) as last_ip,
-      (select count(distinct e.ip)::int from usage_events e
-        where e.key_id = k.id and e.at >= ${from} and e.at < ${to}) as distinct_ips
-    from unnest(${ids}::int[]) as k(id)`.execute(db);
+      -- the newest blocks first: the latest address is in the last block that has one
+      (select host(x.ip) from usage_event_blocks b cross join lateral unnest(b.at, b.ip) as x(at, ip)
+        where b.key_id = k.id and x.ip is not null order by b.minute desc, x.at desc limit 1) as last_ip,
+      coalesce(d.distinct_ips, 0) as distinct_ips
+    from unnest(${ids}::int[]) as k(id)
+      left join (select key_id, count(distinct ip)::int as distinct_ips from ${usageEventsIn(from, to, ids)}
+        group by key_id) d on d.key_id = k.id`.execute(db);
   return new Map(r.rows.map((row) => [row.key_id, { lastIp: row.last_ip, distinctIps: row.distinct_ips }]));
 }

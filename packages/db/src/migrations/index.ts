@@ -8,6 +8,7 @@ import * as m0006 from "./0006_access_tokens";
 import * as m0007 from "./0007_key_suspension";
 import * as m0008 from "./0008_key_policy";
 import * as m0009 from "./0009_metering";
+import * as m0010 from "./0010_usage_event_blocks";
 
 // Numbered migrations, applied in key order. Add new ones at the end; never edit an applied one.
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   "0007_key_suspension": m0007,
   "0008_key_policy": m0008,
   "0009_metering": m0009,
+  "0010_usage_event_blocks": m0010,
 };

@@ -404,7 +404,7 @@ describe("suspend and resume", () => {
         .selectFrom("usage_events")
         .select("status")
         .where("key_id", "=", k.keyId)
-        .orderBy("id")
+        .orderBy("at")
         .execute();
       return rows.map((r) => r.status).join() === "200,403,200" ? rows : null;
     });

@@ -1,4 +1,4 @@
-import { apiKeys } from "@keyflow/core";
+import { apiKeys, usage } from "@keyflow/core";
 import { sql } from "@keyflow/db";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createHarness, type Harness } from "../../../test/harness";
@@ -16,19 +16,18 @@ afterAll(() => h.close());
 const HOUR = 3_600_000;
 
 async function usageEvent(keyId: number, at: Date, price: string, status = 200) {
-  await h.db
-    .insertInto("usage_events")
-    .values({
-      key_id: keyId,
+  await usage.recordUsage(h.db, [
+    {
+      keyId,
       at,
       method: "GET",
       route: "/api/projects/{id}/data_layers",
       status,
       outcome: status < 400 ? "ok" : "client_error",
-      duration_ms: 3,
+      durationMs: 3,
       price,
-    })
-    .execute();
+    },
+  ]);
 }
 
 async function usageHour(keyId: number, hour: Date, requests: number, cost: string) {

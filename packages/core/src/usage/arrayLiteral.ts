@@ -1,0 +1,39 @@
+/**
+ * PostgreSQL array literals (`{1,2,3}`, `{"GET","POST",NULL}`) for the usage columns, sent as text
+ * parameters and cast in SQL (`$1::int[]`). node-postgres serializes a JS array element by element
+ * through its generic value preparation: 3.2 µs per usage event for the nine columns, against
+ * 0.5 µs here (12 000 events, as a flush under load holds), and a flush runs on the API's one
+ * thread between requests.
+ */
+
+/** `{1,2.5,3}`: finite numbers only (an event's numbers are counters, times and durations). */
+export function numberArray(values: readonly number[]): string {
+  for (const v of values) if (!Number.isFinite(v)) throw new RangeError(`not a finite number: ${v}`);
+  return `{${values.join(",")}}`;
+}
+
+// few distinct strings recur across events (methods, routes, outcomes, prices, a key's addresses):
+// each is quoted once
+const quotedCache = new Map<string, string>();
+const MAX_QUOTED = 10_000;
+
+function quoted(s: string): string {
+  let q = quotedCache.get(s);
+  if (q === undefined) {
+    q = `"${s.replace(/[\\"]/g, "\\$&")}"`;
+    if (quotedCache.size >= MAX_QUOTED) quotedCache.clear();
+    quotedCache.set(s, q);
+  }
+  return q;
+}
+
+/** `{"a","b \"c\"",NULL}`: every element quoted (so commas, braces and spaces are plain text). */
+export function textArray(values: readonly (string | null)[]): string {
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ",";
+    const v = values[i];
+    out += v === null || v === undefined ? "NULL" : quoted(v);
+  }
+  return `${out}}`;
+}
