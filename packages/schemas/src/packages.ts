@@ -18,7 +18,14 @@ export const packageFile = z.object({
   isExecutable: z.boolean().optional(),
 });
 
+/**
+ * The project a REST path names the node under (`/projects/{p}/nodes/{n}`): when given, the
+ * project's visibility is checked first (404 Project), then that the node is in it (404 Node).
+ */
+const underProject = id.optional();
+
 export const createPackageInput = z.object({
+  projectId: underProject,
   nodeId: id,
   dataLayerId: id,
   label: packageLabel.optional(),
@@ -27,6 +34,7 @@ export const createPackageInput = z.object({
 });
 
 export const searchPackagesInput = z.object({
+  projectId: underProject,
   nodeId: id,
   dataLayerId: id,
   /** null or absent: every package of the node in the layer. */
@@ -35,8 +43,13 @@ export const searchPackagesInput = z.object({
   pageSize: pageSize.optional(),
 });
 
-/** `nodeId`, when given (REST paths carry it), must be the package's node. */
-export const packageIdInput = z.object({ packageId: id, nodeId: id.optional() });
+/** `nodeId`, when given (REST paths carry it), must be the package's node; `projectId` comes with it. */
+export const packageIdInput = z
+  .object({ packageId: id, nodeId: id.optional(), projectId: underProject })
+  .refine((v) => v.projectId === undefined || v.nodeId !== undefined, {
+    message: "needs nodeId",
+    path: ["projectId"],
+  });
 
 /** One `{name, value}` of the RnDFlow list, checked as a whole so an error names the item ("fields.0: …"). */
 const rndflowField = z

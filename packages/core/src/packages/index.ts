@@ -1,7 +1,7 @@
 import { type Database, type Db, prepared, sql, type Transaction } from "@keyflow/db";
 import { createPackageInput, packageIdInput, searchPackagesInput } from "@keyflow/schemas";
 import type { z } from "zod";
-import { loadAccess, loadNodeAccess } from "../access";
+import { loadAccess, loadNodeAccess, loadNodeInProject } from "../access";
 import { requireLayer } from "../dataLayers";
 import { badRequest, isForeignKeyViolation, notFound } from "../errors";
 import { type Principal, principalUserId } from "../principal";
@@ -94,6 +94,13 @@ async function resolveFiles(
   });
 }
 
+/** A node's access: under the project a REST path names (checked first), else the node's own project's. */
+function nodeAccess(db: Db, principal: Principal, nodeId: number, projectId: number | undefined) {
+  return projectId === undefined
+    ? loadNodeAccess(db, principal, nodeId)
+    : loadNodeInProject(db, principal, projectId, nodeId);
+}
+
 /** A package created from outside (UI, REST): its own master, pushed along the node's links. */
 export async function createPackage(
   db: Db,
@@ -107,7 +114,7 @@ export async function createPackage(
   } = {},
 ): Promise<PackageJson> {
   const data = parse(createPackageInput, input);
-  const { access, node } = await loadNodeAccess(db, principal, data.nodeId);
+  const { access, node } = await nodeAccess(db, principal, data.nodeId, data.projectId);
   access.requireOnNode("package_create", node.id);
   const layer = await requireLayer(db, access, data.dataLayerId, "write");
   // node and layer are checked (from the key's cache on the data plane): no need to read them again
@@ -174,7 +181,7 @@ export async function searchPackages(
   } = {},
 ): Promise<PackagePage> {
   const data = parse(searchPackagesInput, input);
-  const { access, node } = await loadNodeAccess(db, principal, data.nodeId);
+  const { access, node } = await nodeAccess(db, principal, data.nodeId, data.projectId);
   await requireLayer(db, access, data.dataLayerId, "read");
   access.requireOnNode("package_view", node.id);
   const page = data.page ?? 1;
@@ -231,10 +238,16 @@ function searchStatement(
  * layer they may not read (another user's personal layer); FORBIDDEN without `package_view`.
  */
 async function loadPackage(db: Db, principal: Principal, input: z.input<typeof packageIdInput>) {
-  const { packageId, nodeId } = parse(packageIdInput, input);
+  const { packageId, nodeId, projectId } = parse(packageIdInput, input);
+  // under a REST path the project and the node are checked first, and the project's access serves
+  // the package too (a package is in its node's project)
+  const under =
+    projectId !== undefined && nodeId !== undefined
+      ? await loadNodeInProject(db, principal, projectId, nodeId)
+      : null;
   const pkg = await db.selectFrom("packages").selectAll().where("id", "=", packageId).executeTakeFirst();
   if (!pkg || (nodeId !== undefined && pkg.node_id !== nodeId)) throw notFound("Package");
-  const access = await loadAccess(db, principal, pkg.project_id, "Package");
+  const access = under?.access ?? (await loadAccess(db, principal, pkg.project_id, "Package"));
   await requireLayer(db, access, pkg.data_layer_id, "read", "Package");
   access.requireOnNode("package_view", pkg.node_id);
   return pkg;

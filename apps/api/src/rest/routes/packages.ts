@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { badRequest, loadNodeInProject, type Principal, packages } from "@keyflow/core";
+import { badRequest, type Principal, packages } from "@keyflow/core";
 import type { Context, TypedResponse } from "hono";
 import type { JSONParsed } from "hono/utils/types";
 import type { AppDeps } from "../../deps";
@@ -103,11 +103,11 @@ export function packageRoutes(deps: AppDeps, services: Services) {
       const { projectId, nodeId } = c.req.valid("param");
       const body = c.req.valid("json");
       const principal = c.get("principal");
-      await loadNodeInProject(deps.db, principal, projectId, nodeId);
       const created = await packages.createPackage(
         deps.db,
         principal,
         {
+          projectId,
           nodeId,
           dataLayerId: layerOf(principal, c.req.valid("query").data_layer_id ?? body.data_layer_id),
           label: body.label,
@@ -128,11 +128,11 @@ export function packageRoutes(deps: AppDeps, services: Services) {
       const query = c.req.valid("query");
       const body = c.req.valid("json");
       const principal = c.get("principal");
-      await loadNodeInProject(deps.db, principal, projectId, nodeId);
       const page = await packages.searchPackages(
         deps.db,
         principal,
         {
+          projectId,
           nodeId,
           dataLayerId: layerOf(principal, query.data_layer_id ?? body.data_layer_id),
           masterId: body.master_id ?? null,
@@ -145,15 +145,15 @@ export function packageRoutes(deps: AppDeps, services: Services) {
     })
     .openapi(getPackageRoute, async (c) => {
       const { projectId, nodeId, packageId } = c.req.valid("param");
-      const principal = c.get("principal");
-      await loadNodeInProject(deps.db, principal, projectId, nodeId);
-      return c.json(await packages.getPackage(deps.db, principal, { packageId, nodeId }), 200);
+      return c.json(
+        await packages.getPackage(deps.db, c.get("principal"), { packageId, nodeId, projectId }),
+        200,
+      );
     })
     .openapi(packageFilesRoute, async (c) => {
       const { projectId, nodeId, packageId } = c.req.valid("param");
       const principal = c.get("principal");
-      await loadNodeInProject(deps.db, principal, projectId, nodeId);
-      const files = await packages.listPackageFiles(deps.db, principal, { packageId, nodeId });
+      const files = await packages.listPackageFiles(deps.db, principal, { packageId, nodeId, projectId });
       const subject = subjectOf(principal);
       return c.json(
         files.map((f) => ({
