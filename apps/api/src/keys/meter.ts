@@ -5,6 +5,7 @@ import { logger } from "../logger";
 import { type RateDecision, RateLimiter } from "./rateLimiter";
 
 type Key = Pick<apiKeys.VerifiedKey, "keyId" | "userId" | "rateLimitPerMinute" | "rateLimitMode" | "quota">;
+type Quota = NonNullable<Key["quota"]>;
 
 interface RateState {
   windowStart: number;
@@ -67,6 +68,18 @@ export class Meter {
     this.timer.unref();
   }
 
+  /**
+   * admit's answer when memory holds it (a unit of a leased slice, or a refusal in reject mode),
+   * without a promise: the steady state. Undefined when it needs admit (a lease, or wait mode
+   * holding a refused request); nothing is counted then.
+   */
+  admitFromMemory(key: Key): RateDecision | undefined {
+    const limit = key.rateLimitPerMinute;
+    if (limit === null) return undefined;
+    const decision = this.rateFromMemory(key.keyId, limit, Date.now());
+    return decision && (decision.allowed || key.rateLimitMode !== "wait") ? decision : undefined;
+  }
+
   /** Counts one request against the key's rate limit; in wait mode holds it (≤ 10 s) until it fits. */
   async admit(key: Key): Promise<RateDecision | null> {
     const limit = key.rateLimitPerMinute;
@@ -90,42 +103,66 @@ export class Meter {
     return decision;
   }
 
+  /** The key's state for the current window (a new window carries the last one's count as `previous`). */
+  private rateState(keyId: number, now: number): RateState {
+    const windowStart = metering.rateWindowStart(now);
+    let s = this.rates.get(keyId);
+    if (!s || s.windowStart !== windowStart) {
+      if (this.rates.size >= STATES_MAX) this.sweepRates(windowStart);
+      s = {
+        windowStart,
+        local: 0,
+        used: 0,
+        previous: s?.windowStart === windowStart - metering.RATE_WINDOW_MS ? (s?.used ?? 0) : 0,
+        retryAt: 0,
+        leasing: null,
+      };
+      this.rates.set(keyId, s);
+    }
+    return s;
+  }
+
+  /** What is left of the limit across processes, as last leased (the previous minute weighing in). */
+  private rateLeft(s: RateState, limit: number, now: number) {
+    const weight = 1 - (now - s.windowStart) / metering.RATE_WINDOW_MS;
+    return Math.max(0, limit - Math.floor(s.previous * weight) - s.used);
+  }
+
+  /** A unit of the leased slice, or a refusal until retryAt; null when a lease must be asked for. */
+  private rateFromMemory(keyId: number, limit: number, now: number): RateDecision | null {
+    const s = this.rateState(keyId, now);
+    const resetAt = Math.ceil((s.windowStart + metering.RATE_WINDOW_MS) / 1000);
+    if (s.local > 0) {
+      s.local--;
+      return {
+        allowed: true,
+        limit,
+        remaining: this.rateLeft(s, limit, now) + s.local,
+        resetAt,
+        retryAfterS: 0,
+      };
+    }
+    if (now < s.retryAt)
+      return {
+        allowed: false,
+        limit,
+        remaining: 0,
+        resetAt,
+        retryAfterS: Math.max(1, Math.ceil((s.retryAt - now) / 1000)),
+      };
+    return null;
+  }
+
   private async takeRate(keyId: number, limit: number): Promise<RateDecision> {
     for (;;) {
       const now = Date.now();
-      const windowStart = metering.rateWindowStart(now);
-      let s = this.rates.get(keyId);
-      if (!s || s.windowStart !== windowStart) {
-        if (this.rates.size >= STATES_MAX) this.sweepRates(windowStart);
-        s = {
-          windowStart,
-          local: 0,
-          used: 0,
-          previous: s?.windowStart === windowStart - metering.RATE_WINDOW_MS ? (s?.used ?? 0) : 0,
-          retryAt: 0,
-          leasing: null,
-        };
-        this.rates.set(keyId, s);
-      }
-      const resetAt = Math.ceil((windowStart + metering.RATE_WINDOW_MS) / 1000);
-      const weight = 1 - (now - windowStart) / metering.RATE_WINDOW_MS;
-      const left = () => Math.max(0, limit - Math.floor(s.previous * weight) - s.used);
-      if (s.local > 0) {
-        s.local--;
-        return { allowed: true, limit, remaining: left() + s.local, resetAt, retryAfterS: 0 };
-      }
-      if (now < s.retryAt)
-        return {
-          allowed: false,
-          limit,
-          remaining: 0,
-          resetAt,
-          retryAfterS: Math.max(1, Math.ceil((s.retryAt - now) / 1000)),
-        };
-      const state = s;
+      const decision = this.rateFromMemory(keyId, limit, now);
+      if (decision) return decision;
+      const state = this.rateState(keyId, now);
+      const windowStart = state.windowStart;
       const leased = await this.lease(
         state,
-        () => metering.leaseRate(this.db, keyId, limit, slice(limit, left()), now),
+        () => metering.leaseRate(this.db, keyId, limit, slice(limit, this.rateLeft(state, limit, now)), now),
         (lease) => {
           state.local += lease.granted;
           state.used = lease.used;
@@ -144,36 +181,24 @@ export class Meter {
     }
   }
 
+  /**
+   * reserve's answer when memory holds it (a unit of the leased block, or a refusal until the next
+   * check), without a promise: the steady state. Undefined when a lease is needed; nothing is
+   * reserved then.
+   */
+  reserveFromMemory(key: Key): QuotaDecision | undefined {
+    return key.quota ? (this.quotaFromMemory(key, key.quota, Date.now()) ?? undefined) : undefined;
+  }
+
   /** Reserves one unit of the key's quota for this request; `settle` gives it back if the answer is ≥ 400. */
   async reserve(key: Key): Promise<QuotaDecision | null> {
     const quota = key.quota;
     if (!quota) return null;
     for (;;) {
       const now = Date.now();
-      const periodStart = metering.quotaPeriodStart(quota.period, new Date(now)).getTime();
-      let s = this.quotas.get(key.keyId);
-      if (!s || s.periodStart !== periodStart) {
-        if (this.quotas.size >= STATES_MAX) this.quotas.clear();
-        s = {
-          periodStart,
-          local: 0,
-          limit: quota.requests,
-          leased: 0,
-          renewsAt: metering.quotaRenewsAt(quota.period, new Date(now)),
-          retryAt: 0,
-          lastUse: now,
-          leasing: null,
-        };
-        this.quotas.set(key.keyId, s);
-      }
-      const remaining = () => Math.max(0, s.limit - s.leased) + s.local;
-      if (s.local > 0) {
-        s.local--;
-        s.lastUse = now;
-        return { allowed: true, limit: s.limit, remaining: remaining(), renewsAt: s.renewsAt };
-      }
-      if (now < s.retryAt) return { allowed: false, limit: s.limit, remaining: 0, renewsAt: s.renewsAt };
-      const state = s;
+      const decision = this.quotaFromMemory(key, quota, now);
+      if (decision) return decision;
+      const state = this.quotaState(key.keyId, quota, now);
       const leased = await this.lease(
         state,
         () =>
@@ -193,8 +218,52 @@ export class Meter {
         "quota: cannot lease from PostgreSQL; refusing calls of keys with a quota",
       );
       if (!leased)
-        return { allowed: false, limit: s.limit, remaining: 0, renewsAt: s.renewsAt, unavailable: true };
+        return {
+          allowed: false,
+          limit: state.limit,
+          remaining: 0,
+          renewsAt: state.renewsAt,
+          unavailable: true,
+        };
     }
+  }
+
+  /** The key's state for the current period (a new period starts with nothing leased). */
+  private quotaState(keyId: number, quota: Quota, now: number): QuotaState {
+    const periodStart = metering.quotaPeriodStart(quota.period, new Date(now)).getTime();
+    let s = this.quotas.get(keyId);
+    if (!s || s.periodStart !== periodStart) {
+      if (this.quotas.size >= STATES_MAX) this.quotas.clear();
+      s = {
+        periodStart,
+        local: 0,
+        limit: quota.requests,
+        leased: 0,
+        renewsAt: metering.quotaRenewsAt(quota.period, new Date(now)),
+        retryAt: 0,
+        lastUse: now,
+        leasing: null,
+      };
+      this.quotas.set(keyId, s);
+    }
+    return s;
+  }
+
+  /** A unit of the leased block, or a refusal until retryAt; null when a lease must be asked for. */
+  private quotaFromMemory(key: Key, quota: Quota, now: number): QuotaDecision | null {
+    const s = this.quotaState(key.keyId, quota, now);
+    if (s.local > 0) {
+      s.local--;
+      s.lastUse = now;
+      return {
+        allowed: true,
+        limit: s.limit,
+        remaining: Math.max(0, s.limit - s.leased) + s.local,
+        renewsAt: s.renewsAt,
+      };
+    }
+    if (now < s.retryAt) return { allowed: false, limit: s.limit, remaining: 0, renewsAt: s.renewsAt };
+    return null;
   }
 
   /**

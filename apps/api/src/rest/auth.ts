@@ -82,8 +82,11 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
     }
     const key = verification.key;
     // global across API processes (SPEC §13): leased from PostgreSQL in slices, spent from memory
-    // a key without a limit or a quota has nothing to count (and nothing to await)
-    const rate = key.rateLimitPerMinute === null ? null : await services.meter.admit(key);
+    // (without a promise while a slice lasts); a key without a limit or a quota has nothing to count
+    const rate =
+      key.rateLimitPerMinute === null
+        ? null
+        : (services.meter.admitFromMemory(key) ?? (await services.meter.admit(key)));
     if (rate) {
       c.header("X-RateLimit-Limit", String(rate.limit));
       c.header("X-RateLimit-Remaining", String(rate.remaining));
@@ -94,7 +97,10 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
         return c.json({ detail: `Rate limit of ${rate.limit} requests per minute exceeded` }, 429);
       }
     }
-    const quota = key.quota === null ? null : await services.meter.reserve(key);
+    const quota =
+      key.quota === null
+        ? null
+        : (services.meter.reserveFromMemory(key) ?? (await services.meter.reserve(key)));
     if (quota && key.quota) {
       c.header("X-Quota-Limit", String(quota.limit));
       c.header("X-Quota-Remaining", String(quota.remaining));
