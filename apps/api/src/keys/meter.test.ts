@@ -23,18 +23,23 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Calls the memory path first and the leasing path only when memory has no answer, as restAuth does. */
-async function take<D>(
+/**
+ * Makes `calls` requests as restAuth does (the memory path first, the leasing path only when memory
+ * has no answer): how many were allowed, and how many of the answers came from memory.
+ */
+async function spend<D extends { allowed: boolean }>(
+  calls: number,
   fromMemory: () => D | undefined,
   leasing: () => Promise<D | null>,
-  answered: { fromMemory: number },
 ) {
-  const d = fromMemory();
-  if (d !== undefined) {
-    answered.fromMemory++;
-    return d;
+  let allowed = 0;
+  let answeredFromMemory = 0;
+  for (let i = 0; i < calls; i++) {
+    const memory = fromMemory();
+    if (memory !== undefined) answeredFromMemory++;
+    if ((memory ?? (await leasing()))?.allowed) allowed++;
   }
-  return leasing();
+  return { allowed, answeredFromMemory };
 }
 
 test("a rate limit of 100/min admits exactly 100, from memory between leases, and refuses the next", async () => {
@@ -44,18 +49,13 @@ test("a rate limit of 100/min admits exactly 100, from memory between leases, an
   const key = { keyId, userId, rateLimitPerMinute: 100, rateLimitMode: "reject" as const, quota: null };
   // nothing leased yet: memory has no answer and counts nothing
   expect(meter.admitFromMemory(key)).toBeUndefined();
-  const answered = { fromMemory: 0 };
-  let allowed = 0;
-  for (let i = 0; i < 101; i++) {
-    const d = await take(
-      () => meter.admitFromMemory(key),
-      () => meter.admit(key),
-      answered,
-    );
-    if (d?.allowed) allowed++;
-  }
+  const { allowed, answeredFromMemory } = await spend(
+    101,
+    () => meter.admitFromMemory(key),
+    () => meter.admit(key),
+  );
   expect(allowed).toBe(100);
-  expect(answered.fromMemory).toBeGreaterThan(0);
+  expect(answeredFromMemory).toBeGreaterThan(0);
   // the refusal is remembered: answered from memory with Retry-After, still refused
   const again = meter.admitFromMemory(key);
   expect(again).toMatchObject({ allowed: false, remaining: 0 });
@@ -103,18 +103,13 @@ test("a quota of 30 reserves exactly 30 through both paths; a unit given back is
     quota: { requests: 30, period: "total" as const },
   };
   expect(meter.reserveFromMemory(key)).toBeUndefined();
-  const answered = { fromMemory: 0 };
-  let reserved = 0;
-  for (let i = 0; i < 31; i++) {
-    const d = await take(
-      () => meter.reserveFromMemory(key),
-      () => meter.reserve(key),
-      answered,
-    );
-    if (d?.allowed) reserved++;
-  }
+  const { allowed: reserved, answeredFromMemory } = await spend(
+    31,
+    () => meter.reserveFromMemory(key),
+    () => meter.reserve(key),
+  );
   expect(reserved).toBe(30);
-  expect(answered.fromMemory).toBeGreaterThan(0);
+  expect(answeredFromMemory).toBeGreaterThan(0);
   // an answer ≥ 400 gives its unit back to this process: memory reserves it again
   meter.settle(key, 500);
   expect(meter.reserveFromMemory(key)).toMatchObject({ allowed: true });

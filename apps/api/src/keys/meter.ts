@@ -187,7 +187,7 @@ export class Meter {
    * reserved then.
    */
   reserveFromMemory(key: Key): QuotaDecision | undefined {
-    return key.quota ? (this.quotaFromMemory(key, key.quota, Date.now()) ?? undefined) : undefined;
+    return key.quota ? (this.quotaFromMemory(key.keyId, key.quota, Date.now()) ?? undefined) : undefined;
   }
 
   /** Reserves one unit of the key's quota for this request; `settle` gives it back if the answer is ≥ 400. */
@@ -196,7 +196,7 @@ export class Meter {
     if (!quota) return null;
     for (;;) {
       const now = Date.now();
-      const decision = this.quotaFromMemory(key, quota, now);
+      const decision = this.quotaFromMemory(key.keyId, quota, now);
       if (decision) return decision;
       const state = this.quotaState(key.keyId, quota, now);
       const leased = await this.lease(
@@ -250,8 +250,8 @@ export class Meter {
   }
 
   /** A unit of the leased block, or a refusal until retryAt; null when a lease must be asked for. */
-  private quotaFromMemory(key: Key, quota: Quota, now: number): QuotaDecision | null {
-    const s = this.quotaState(key.keyId, quota, now);
+  private quotaFromMemory(keyId: number, quota: Quota, now: number): QuotaDecision | null {
+    const s = this.quotaState(keyId, quota, now);
     if (s.local > 0) {
       s.local--;
       s.lastUse = now;
