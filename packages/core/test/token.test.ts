@@ -7,7 +7,7 @@ import {
   TOKEN_CHECK_LENGTH,
 } from "@keyflow/schemas";
 import { describe, expect, test } from "vitest";
-import { generateToken, hashToken, isWellFormedToken, tokenStart } from "../src/index";
+import { generateToken, hashToken, isWellFormedToken, tokenHashHex, tokenStart } from "../src/index";
 
 // Tokens (SPEC §7): prefix + 40 uniformly drawn base62 characters + their CRC32 in 6 base62
 // characters, so secret scanners recognise them and a mistyped token is refused without a lookup.
@@ -92,6 +92,12 @@ describe("hashToken", () => {
     expect(hashToken(token)).toHaveLength(32);
     expect(hashToken(token).equals(hashToken(token))).toBe(true);
     expect(hashToken(token).equals(hashToken(typo(token, 5)))).toBe(false);
+  });
+
+  test("tokenHashHex is the same hash, so the in-memory cache and the database agree on a key", () => {
+    const token = generateToken();
+    expect(tokenHashHex(token)).toBe(hashToken(token).toString("hex"));
+    expect(tokenHashHex(typo(token, 5))).not.toBe(tokenHashHex(token));
   });
 });
 

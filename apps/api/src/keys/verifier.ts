@@ -3,10 +3,10 @@ import {
   type DataPlaneFacts,
   dataLayers,
   type Grants,
-  hashToken,
   isWellFormedToken,
   type Principal,
   resolveAccess,
+  tokenHashHex,
 } from "@keyflow/core";
 import type { Db } from "@keyflow/db";
 import type { ChangeListener } from "./changeListener";
@@ -119,8 +119,8 @@ export class KeyVerifier {
     if (!isWellFormedToken(token)) return { refusal: "malformed" };
     // listening is the steady state: no await (and microtask) for it then
     if (!this.changes.listening) await this.changes.ensureListening();
-    const hash = hashToken(token);
-    const id = hash.toString("hex");
+    const id = tokenHashHex(token);
+    const hash = Buffer.from(id, "hex");
     const now = Date.now();
     const known = this.fromCache(id, now);
     if (known) return known;
@@ -144,7 +144,7 @@ export class KeyVerifier {
    * the way to the database.
    */
   verifyFromMemory(token: string): Verification | undefined {
-    return this.fromCache(hashToken(token).toString("hex"), Date.now());
+    return this.fromCache(tokenHashHex(token), Date.now());
   }
 
   /** The verification of the cached key of a token hash (hex), else undefined. */

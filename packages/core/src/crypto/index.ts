@@ -1,3 +1,3 @@
 export { assertMasterSecret } from "./check";
 export { Keyring, type Purpose } from "./keyring";
-export { generateToken, hashToken, isWellFormedToken, tokenStart } from "./token";
+export { generateToken, hashToken, isWellFormedToken, tokenHashHex, tokenStart } from "./token";

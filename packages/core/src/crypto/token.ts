@@ -49,6 +49,16 @@ export function hashToken(token: string): Buffer {
   return hash("sha256", token, "buffer");
 }
 
+/**
+ * {@link hashToken} as hex, the key of in-memory caches: a string straight from OpenSSL, where a
+ * Buffer per request costs an ArrayBuffer for the garbage collector to track and free (on the key
+ * path, `GET data_layers/last` ran at 29 300–29 600 req/s with the Buffer and its hex, 34 400–37 900
+ * with this, at 10 connections).
+ */
+export function tokenHashHex(token: string): string {
+  return hash("sha256", token, "hex");
+}
+
 /** What the UI may show to tell keys apart: the prefix and 4 characters, "kf_AbC1". */
 export const tokenStart = (token: string, prefix: string = API_KEY_PREFIX) =>
   token.slice(0, prefix.length + 4);
