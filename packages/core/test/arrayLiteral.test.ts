@@ -1,7 +1,7 @@
 import { sql } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { numberArray, textArray } from "../src/usage/arrayLiteral";
+import { dictionaryArray, numberArray, textArray } from "../src/usage/arrayLiteral";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -36,4 +36,16 @@ test("number arrays keep every number, and refuse one that is not finite", async
   expect(r.rows[0]!.v.map(Number)).toEqual(values);
   expect(() => numberArray([1, Number.NaN])).toThrow("not a finite number: NaN");
   expect(() => numberArray([Number.POSITIVE_INFINITY])).toThrow(/not a finite number/);
+});
+
+test("a dictionary column reads back in PostgreSQL as the values sent, nulls and repeats included", async () => {
+  const values = ["GET", "GET", null, "POST", 'a "quoted", {odd} one', "GET", null, null, "POST", ""];
+  const d = dictionaryArray(values);
+  const r = await sql<{ v: (string | null)[] }>`select array(
+      select (${d.values}::text[])[i] from unnest(${d.index}::int[]) with ordinality as x(i, n) order by n
+    ) as v`.execute(t.db);
+  expect(r.rows[0]!.v).toEqual(values);
+  // each distinct value is sent once
+  expect(d.values).toBe(textArray(["GET", "POST", 'a "quoted", {odd} one', ""]));
+  expect(dictionaryArray([])).toEqual({ values: "{}", index: "{}" });
 });

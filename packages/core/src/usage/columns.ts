@@ -1,5 +1,5 @@
 import { sql, type UsageOutcome } from "@keyflow/db";
-import { numberArray, textArray } from "./arrayLiteral";
+import { dictionaryArray, numberArray } from "./arrayLiteral";
 
 export interface UsageEvent {
   keyId: number;
@@ -78,15 +78,27 @@ export function dropOldestUsage(cols: UsageColumns, n: number) {
 
 /**
  * The events as the rows of `u(key_id, at, method, route, status, outcome, duration_ms, price, ip,
- * ord)`: one array parameter per column, so a statement's text is the same for any number of events
- * (and can be prepared). `ord` is the 1-based position of the event's request in a batch, if any.
+ * ord)`: one array parameter per column (the recurring strings as a dictionary and positions in it),
+ * so a statement's text is the same for any number of events (and can be prepared). `ord` is the
+ * 1-based position of the event's request in a batch, if any.
  */
 export function usageEventRows(cols: UsageColumns, ord: number[] = []) {
-  return sql`(select key_id, 'epoch'::timestamptz + at_ms * interval '1 millisecond' as at, method, route,
-      status, outcome, duration_ms, price, ip, ord
-    from unnest(${numberArray(cols.keyId)}::int[], ${numberArray(cols.atMs)}::float8[],
-      ${textArray(cols.method)}::text[], ${textArray(cols.route)}::text[], ${numberArray(cols.status)}::int[],
-      ${textArray(cols.outcome)}::text[], ${numberArray(cols.durationMs)}::real[], ${textArray(cols.price)}::numeric[],
-      ${textArray(cols.ip)}::inet[], ${numberArray(ord)}::bigint[])
+  const [method, route, outcome, price, ip] = [
+    cols.method,
+    cols.route,
+    cols.outcome,
+    cols.price,
+    cols.ip,
+  ].map(dictionaryArray) as [Dictionary, Dictionary, Dictionary, Dictionary, Dictionary];
+  return sql`(select e.key_id, 'epoch'::timestamptz + e.at_ms * interval '1 millisecond' as at,
+      d.method[e.method] as method, d.route[e.route] as route, e.status, d.outcome[e.outcome] as outcome,
+      e.duration_ms, d.price[e.price] as price, d.ip[e.ip] as ip, e.ord
+    from (select ${method.values}::text[] as method, ${route.values}::text[] as route,
+        ${outcome.values}::text[] as outcome, ${price.values}::numeric[] as price, ${ip.values}::inet[] as ip) d,
+      unnest(${numberArray(cols.keyId)}::int[], ${numberArray(cols.atMs)}::float8[], ${method.index}::int[],
+        ${route.index}::int[], ${numberArray(cols.status)}::int[], ${outcome.index}::int[],
+        ${numberArray(cols.durationMs)}::real[], ${price.index}::int[], ${ip.index}::int[], ${numberArray(ord)}::bigint[])
       as e(key_id, at_ms, method, route, status, outcome, duration_ms, price, ip, ord)) as u`;
 }
+
+type Dictionary = ReturnType<typeof dictionaryArray>;
