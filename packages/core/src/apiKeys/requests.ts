@@ -180,13 +180,26 @@ export async function requestKey(
   if (pending)
     return { id: pending.id, status: pending.status, createdAt: pending.created_at, issued: false };
   await assertMayRequest(db, userId, t.project_id, t.id);
-  const auto = t.approval === "auto";
-  if (auto && !keyring) throw new Error("requestKey: an auto-approving template needs the keyring");
   const message = data.message?.trim() ?? "";
 
   return db
     .transaction()
     .execute(async (trx): Promise<RequestResult> => {
+      // the template and its project, locked against a deletion or change in flight: one that
+      // commits first is seen here (a deleted template is refused), one that comes later waits for
+      // this request and then cancels it or revokes its key, so no request or key outlives them
+      const locked = await trx
+        .selectFrom("api_key_templates as t")
+        .innerJoin("projects as p", "p.id", "t.project_id")
+        .select("t.approval")
+        .where("t.id", "=", t.id)
+        .where("t.deleted_at", "is", null)
+        .where("p.deleted_at", "is", null)
+        .forShare()
+        .executeTakeFirst();
+      if (!locked) throw notFound("API key template");
+      const auto = locked.approval === "auto";
+      if (auto && !keyring) throw new Error("requestKey: an auto-approving template needs the keyring");
       const now = new Date();
       const req = await trx
         .insertInto("key_requests")
