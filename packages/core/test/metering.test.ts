@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { sql } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { TASKS } from "@keyflow/schemas";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { apiKeys, auth, Keyring, metering, projects, roles, userPrincipal } from "../src/index";
+import { apiKeys, metering, userPrincipal } from "../src/index";
+import { keyService } from "./fixtures";
 
 // Leases of SPEC §13 against real PostgreSQL: whatever the concurrency, the counts never pass the
 // limit or the quota, and the holder's 80 % / 100 % e-mails are queued once per period.
@@ -17,31 +17,9 @@ afterEach(async () => {
 });
 
 async function keyHolder() {
-  const suffix = randomBytes(3).toString("hex");
-  const signUp = (name: string) =>
-    auth.signUp(t.db, { email: `${name}-${suffix}@example.com`, password: "correct horse battery", name });
-  const owner = await signUp("owner");
-  const holder = await signUp("holder");
-  const as = userPrincipal(owner.id);
-  const project = await projects.createProject(t.db, as, { name: "Metered", isPublic: true });
-  const role = await roles.createRole(t.db, as, {
-    projectId: project.id,
-    name: "Client",
-    permissions: { project: ["project_view"], nodes: {} },
-  });
-  const template = await apiKeys.createTemplate(t.db, as, {
-    projectId: project.id,
-    name: "Meter",
-    roleId: role.id,
-  });
-  const req = await apiKeys.requestKey(t.db, userPrincipal(holder.id), { templateId: template.id });
-  const { keyId } = await apiKeys.approveRequest(
-    t.db,
-    as,
-    { requestId: req.id },
-    new Keyring("test-secret-0123456789"),
-  );
-  return { keyId, holder, owner, templateId: template.id };
+  const service = await keyService(t.db);
+  const { user: holder, keyId } = await service.holder("holder");
+  return { keyId, holder, owner: service.owner, templateId: service.template.id };
 }
 
 /** Warning e-mails queued for the holder, as `percent` values. */

@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { waitFor } from "@keyflow/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { apiKeys, auth, Keyring, projects, roles, userPrincipal } from "../src/index";
+import { apiKeys, userPrincipal } from "../src/index";
+import { keyService } from "./fixtures";
 
 // A key request racing the deletion of its template or project (SPEC §12): the deletion cancels
 // pending requests and revokes issued keys, so a request that slipped in beside it would leave a
@@ -15,25 +15,14 @@ beforeAll(async () => {
 afterAll(() => t.destroy());
 
 async function autoTemplate() {
-  const suffix = randomBytes(3).toString("hex");
-  const signUp = (name: string) =>
-    auth.signUp(t.db, { email: `${name}-${suffix}@example.com`, password: "correct horse battery", name });
-  const owner = await signUp("owner");
-  const requester = await signUp("requester");
-  const as = userPrincipal(owner.id);
-  const project = await projects.createProject(t.db, as, { name: `Service ${suffix}`, isPublic: true });
-  const role = await roles.createRole(t.db, as, {
-    projectId: project.id,
-    name: "Client",
-    permissions: { project: ["project_view"], nodes: {} },
-  });
-  const template = await apiKeys.createTemplate(t.db, as, {
-    projectId: project.id,
-    name: "API",
-    roleId: role.id,
-  });
-  await apiKeys.updateTemplate(t.db, as, { templateId: template.id, approval: "auto" });
-  return { requester, projectId: project.id, templateId: template.id };
+  const service = await keyService(t.db);
+  await apiKeys.updateTemplate(t.db, service.as, { templateId: service.template.id, approval: "auto" });
+  return {
+    requester: await service.signUp("requester"),
+    projectId: service.project.id,
+    templateId: service.template.id,
+    keyring: service.keyring,
+  };
 }
 
 describe("a key request while its template or project is being deleted", () => {
@@ -53,7 +42,7 @@ describe("a key request while its template or project is being deleted", () => {
           t.db,
           userPrincipal(f.requester.id),
           { templateId: f.templateId },
-          new Keyring("test-secret-0123456789"),
+          f.keyring,
         );
         let settled = false;
         const outcome = request

@@ -17,23 +17,29 @@ export function numberArray(values: readonly number[]): string {
 const quotedCache = new Map<string, string>();
 const MAX_QUOTED = 10_000;
 
+const quote = (s: string) => `"${s.replace(/[\\"]/g, "\\$&")}"`;
+
 function quoted(s: string): string {
   let q = quotedCache.get(s);
   if (q === undefined) {
-    q = `"${s.replace(/[\\"]/g, "\\$&")}"`;
+    q = quote(s);
     if (quotedCache.size >= MAX_QUOTED) quotedCache.clear();
     quotedCache.set(s, q);
   }
   return q;
 }
 
-/** `{"a","b \"c\"",NULL}`: every element quoted (so commas, braces and spaces are plain text). */
-export function textArray(values: readonly (string | null)[]): string {
+/**
+ * `{"a","b \"c\"",NULL}`: every element quoted (so commas, braces and spaces are plain text).
+ * `recurring: false` for strings that will not come again (e.g. other literals), kept out of the
+ * quoting cache.
+ */
+export function textArray(values: readonly (string | null)[], recurring = true): string {
   let out = "{";
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ",";
     const v = values[i];
-    out += v === null || v === undefined ? "NULL" : quoted(v);
+    out += v === null || v === undefined ? "NULL" : recurring ? quoted(v) : quote(v);
   }
   return `${out}}`;
 }

@@ -2,7 +2,8 @@ import { type RawBuilder, sql } from "@keyflow/db";
 
 /**
  * Usage events are stored as blocks (migration 0010): one row of `usage_event_blocks` per key and
- * UTC minute of each write, one array element per event. These are the two ways in and out.
+ * UTC minute of each write, one array element per event. These are the ways in (also
+ * `groupedBlocks.ts`, a flush's events grouped before they are sent) and out.
  */
 
 /**

@@ -6,8 +6,8 @@ import { keyState } from "../apiKeys/keys";
 import { badRequest, notFound } from "../errors";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
-import { insertUsageBlocks } from "./blocks";
-import { toUsageColumns, type UsageColumns, type UsageEvent, usageEventRows } from "./columns";
+import { toUsageColumns, type UsageColumns, type UsageEvent } from "./columns";
+import { insertGroupedBlocks } from "./groupedBlocks";
 import { rolledUntil, usageRows, usageSources, usageTotals } from "./source";
 
 export {
@@ -26,7 +26,7 @@ export async function recordUsage(db: Db, events: UsageEvent[] | UsageColumns): 
   const cols = Array.isArray(events) ? toUsageColumns(events) : events;
   if (cols.keyId.length === 0) return;
   await sql`${prepared("record_usage")}
-    ${insertUsageBlocks(usageEventRows(cols))}`.execute(db);
+    ${insertGroupedBlocks(cols)}`.execute(db);
 }
 
 /** The owner's table of issued keys with usage in [from, to) (SPEC §3.4). */
