@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { sql, type UsageOutcome } from "@keyflow/db";
 import { createTestDatabase, type TestDatabase } from "@keyflow/db/testing";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { apiKeys, auth, Keyring, projects, roles, usage, userPrincipal } from "../src/index";
+import { usage, userPrincipal } from "../src/index";
+import { keyService } from "./fixtures";
 
 // Usage statistics (SPEC §7): raw events + hourly rollups must give the same exact numbers before,
 // during and after rollups, for any half-open period [from, to).
@@ -83,33 +83,13 @@ const PERIODS: [Date, Date][] = [
 let t: TestDatabase;
 let fx: Awaited<ReturnType<typeof setup>>;
 
-/** Owner, two holders with one key each from a priced template of a public project. */
+/** Owner, two holders with one key each from a template of a public project. */
 async function setup(db: TestDatabase["db"]) {
-  const suffix = randomBytes(3).toString("hex");
-  const signUp = (name: string) =>
-    auth.signUp(db, { email: `${name}-${suffix}@example.com`, password: "correct horse battery", name });
-  const owner = await signUp("owner");
-  const alice = await signUp("alice");
-  const bob = await signUp("bob");
-  const as = userPrincipal(owner.id);
-  const project = await projects.createProject(db, as, { name: "Metered", isPublic: true });
-  const role = await roles.createRole(db, as, {
-    projectId: project.id,
-    name: "Client",
-    permissions: { project: ["project_view"], nodes: {} },
-  });
-  const template = await apiKeys.createTemplate(db, as, {
-    projectId: project.id,
-    name: "Meter",
-    roleId: role.id,
-  });
-  const keyring = new Keyring("test-secret-0123456789");
-  const keyOf = async (userId: number) => {
-    const req = await apiKeys.requestKey(db, userPrincipal(userId), { templateId: template.id });
-    return (await apiKeys.approveRequest(db, as, { requestId: req.id }, keyring)).keyId;
-  };
-  const keys: Record<KeyName, number> = { a: await keyOf(alice.id), b: await keyOf(bob.id) };
-  return { owner, alice, bob, projectId: project.id, keys };
+  const service = await keyService(db);
+  const alice = await service.holder("alice");
+  const bob = await service.holder("bob");
+  const keys: Record<KeyName, number> = { a: alice.keyId, b: bob.keyId };
+  return { owner: service.owner, alice: alice.user, bob: bob.user, projectId: service.project.id, keys };
 }
 
 async function record(events: Ev[]) {
