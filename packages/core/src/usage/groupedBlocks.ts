@@ -20,9 +20,49 @@ const STRING_COLUMNS = Object.keys(STRINGS) as StringColumn[];
  * without it.
  */
 export function insertGroupedBlocks(cols: UsageColumns) {
-  const blocks: { keyId: number; minute: number; events: number[] }[] = [];
-  const byId = new Map<string, (typeof blocks)[number]>();
-  let last: (typeof blocks)[number] | undefined;
+  const blocks = blocksOf(cols);
+  // a literal per block, sent as one text[] whose elements PostgreSQL casts block by block
+  const perBlock = (literal: (b: Block, k: number) => string) => textArray(blocks.map(literal), false);
+  const numbers = (value: (event: number, b: Block) => number) =>
+    perBlock((b) => numberArray(b.events.map((i) => value(i, b))));
+  const strings = STRING_COLUMNS.map((c) => {
+    const encoded = blocks.map((b) => encodeStrings(b.events.map((i) => cols[c][i] ?? null)));
+    const values = perBlock((_, k) => encoded[k]!.values);
+    const index = perBlock((_, k) => encoded[k]!.index);
+    return sql`${values}::text[], ${index}::text[]`;
+  });
+  const raw = sql.raw;
+  // a column's array: its one value filled, or its dictionary read at each position
+  const filled = (c: StringColumn) =>
+    sql`case when b.${raw(`${c}_index`)} = '{}' then array_fill(d.${raw(c)}[1], array[b.n])
+      else array(select d.${raw(c)}[x.i] from unnest(b.${raw(`${c}_index`)}::int[]) with ordinality as x(i, n)
+        order by x.n) end`;
+
+  return sql`insert into usage_event_blocks (key_id, minute, at, method, route, status, outcome, duration_ms,
+      price, ip)
+    select b.key_id, 'epoch'::timestamptz + b.minute_ms * interval '1 millisecond',
+      array(select 'epoch'::timestamptz + (b.minute_ms + x.ms) * interval '1 millisecond'
+        from unnest(b.at::float8[]) with ordinality as x(ms, n) order by x.n),
+      ${filled("method")}, ${filled("route")}, b.status::smallint[], ${filled("outcome")}, b.duration_ms::real[],
+      ${filled("price")}, ${filled("ip")}
+    from unnest(${numberArray(blocks.map((b) => b.keyId))}::int[], ${numberArray(blocks.map((b) => b.minute))}::float8[],
+        ${numberArray(blocks.map((b) => b.events.length))}::int[],
+        ${numbers((i, b) => cols.atMs[i]! - b.minute)}::text[], ${numbers((i) => cols.status[i]!)}::text[],
+        ${numbers((i) => cols.durationMs[i]!)}::text[], ${sql.join(strings)})
+      as b(key_id, minute_ms, n, at, status, duration_ms,
+        ${raw(STRING_COLUMNS.flatMap((c) => [`${c}_values`, `${c}_index`]).join(", "))})
+      -- each block's dictionaries, cast once
+      cross join lateral (select
+        ${sql.join(STRING_COLUMNS.map((c) => sql`b.${raw(`${c}_values`)}::${raw(STRINGS[c])}[] as ${raw(c)}`))}) d`;
+}
+
+type Block = { keyId: number; minute: number; events: number[] };
+
+/** The events' positions by key and UTC minute, blocks in order of their first event. */
+function blocksOf(cols: UsageColumns): Block[] {
+  const blocks: Block[] = [];
+  const byId = new Map<string, Block>();
+  let last: Block | undefined;
   for (let i = 0; i < cols.keyId.length; i++) {
     const keyId = cols.keyId[i]!;
     const minute = Math.floor(cols.atMs[i]! / MINUTE_MS) * MINUTE_MS;
@@ -38,58 +78,7 @@ export function insertGroupedBlocks(cols: UsageColumns) {
     }
     last.events.push(i);
   }
-
-  const of = <T>(f: (b: (typeof blocks)[number]) => T) => blocks.map(f);
-  const strings = Object.fromEntries(
-    STRING_COLUMNS.map((c) => {
-      const encoded = of((b) => encodeStrings(b.events.map((i) => cols[c][i] ?? null)));
-      return [
-        c,
-        {
-          values: textArray(
-            encoded.map((e) => e.values),
-            false,
-          ),
-          index: textArray(
-            encoded.map((e) => e.index),
-            false,
-          ),
-        },
-      ];
-    }),
-  ) as Record<StringColumn, { values: string; index: string }>;
-  const column = (c: StringColumn) => sql.raw(c);
-  const filled = (c: StringColumn) =>
-    sql`case when b.${sql.raw(`${c}_index`)} = '{}' then array_fill(d.${column(c)}[1], array[b.n])
-      else array(select d.${column(c)}[x.i] from unnest(b.${sql.raw(`${c}_index`)}::int[]) with ordinality as x(i, n)
-        order by x.n) end`;
-
-  return sql`insert into usage_event_blocks (key_id, minute, at, method, route, status, outcome, duration_ms,
-      price, ip)
-    select b.key_id, 'epoch'::timestamptz + b.minute_ms * interval '1 millisecond',
-      array(select 'epoch'::timestamptz + (b.minute_ms + x.ms) * interval '1 millisecond'
-        from unnest(b.at::float8[]) with ordinality as x(ms, n) order by x.n),
-      ${filled("method")}, ${filled("route")}, b.status::smallint[], ${filled("outcome")}, b.duration_ms::real[],
-      ${filled("price")}, ${filled("ip")}
-    from unnest(${numberArray(of((b) => b.keyId))}::int[], ${numberArray(of((b) => b.minute))}::float8[],
-        ${numberArray(of((b) => b.events.length))}::int[],
-        ${textArray(
-          of((b) => numberArray(b.events.map((i) => cols.atMs[i]! - b.minute))),
-          false,
-        )}::text[],
-        ${textArray(
-          of((b) => numberArray(b.events.map((i) => cols.status[i]!))),
-          false,
-        )}::text[],
-        ${textArray(
-          of((b) => numberArray(b.events.map((i) => cols.durationMs[i]!))),
-          false,
-        )}::text[],
-        ${sql.join(STRING_COLUMNS.flatMap((c) => [sql`${strings[c].values}::text[]`, sql`${strings[c].index}::text[]`]))})
-      as b(key_id, minute_ms, n, at, status, duration_ms,
-        ${sql.raw(STRING_COLUMNS.flatMap((c) => [`${c}_values`, `${c}_index`]).join(", "))})
-      cross join lateral (select
-        ${sql.join(STRING_COLUMNS.map((c) => sql`b.${sql.raw(`${c}_values`)}::${sql.raw(STRINGS[c])}[] as ${column(c)}`))}) d`;
+  return blocks;
 }
 
 /** One block's column: its one value and no positions (`{}`) when it never changes, else a dictionary. */
