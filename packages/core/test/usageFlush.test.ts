@@ -32,7 +32,7 @@ test("a flush's events come back one for one, by key and minute, constant, varie
     ...over,
   });
   const events = [
-    // key a, minute 0: constant strings, varying statuses and durations
+    // key a, minute 0: one method, route, price and address; varying status, outcome, duration
     event(a, 0),
     event(a, 1, { status: 429, outcome: "rate_limited", durationMs: 0.25 }),
     // key b interleaved, minute 0: every address unknown

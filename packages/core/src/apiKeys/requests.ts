@@ -31,10 +31,13 @@ export const REJECTION_COOLDOWN_MS = 24 * 3600_000;
 
 /**
  * A live template the caller may request: they can view the project, or it is public and they are
- * signed in. Anything else is NOT_FOUND.
+ * signed in. Anything else is NOT_FOUND. The template and project rows are locked (`for share`)
+ * until the caller's transaction ends: a deletion or change in flight is waited for and then seen
+ * (a deleted template is refused); one that comes later waits for the request, then cancels it or
+ * revokes its key, so no request or key outlives them.
  */
-async function requestableTemplate(db: Db, principal: Principal, templateId: number) {
-  const t = await db
+async function requestableTemplate(trx: Transaction<Database>, principal: Principal, templateId: number) {
+  const t = await trx
     .selectFrom("api_key_templates as t")
     .innerJoin("projects as p", "p.id", "t.project_id")
     .select([
@@ -49,9 +52,10 @@ async function requestableTemplate(db: Db, principal: Principal, templateId: num
     .where("t.id", "=", templateId)
     .where("t.deleted_at", "is", null)
     .where("p.deleted_at", "is", null)
+    .forShare()
     .executeTakeFirst();
   if (!t) throw notFound("API key template");
-  const access = await resolveAccess(db, principal, t.project_id);
+  const access = await resolveAccess(trx, principal, t.project_id);
   if (!access?.has("project_view") && !t.is_public) throw notFound("API key template");
   return t;
 }
@@ -160,6 +164,22 @@ export interface RequestResult {
  * the request row is approved by the system, the requester gets `key_approved` and the managers
  * `key_auto_issued` instead of `key_requested`.
  */
+/** The user's pending request for the template, as requestKey answers it. */
+async function pendingRequest(
+  db: Db,
+  userId: number,
+  templateId: number,
+): Promise<RequestResult | undefined> {
+  const r = await db
+    .selectFrom("key_requests")
+    .select(["id", "status", "created_at"])
+    .where("user_id", "=", userId)
+    .where("template_id", "=", templateId)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+  return r && { id: r.id, status: r.status, createdAt: r.created_at, issued: false };
+}
+
 export async function requestKey(
   db: Db,
   principal: Principal,
@@ -168,37 +188,17 @@ export async function requestKey(
 ): Promise<RequestResult> {
   const data = parse(requestKeyInput, input);
   const userId = requireUser(principal);
-  const t = await requestableTemplate(db, principal, data.templateId);
-  const answers = checkAnswers(t.request_questions, data.answers);
-  const pending = await db
-    .selectFrom("key_requests")
-    .select(["id", "status", "created_at"])
-    .where("user_id", "=", userId)
-    .where("template_id", "=", t.id)
-    .where("status", "=", "pending")
-    .executeTakeFirst();
-  if (pending)
-    return { id: pending.id, status: pending.status, createdAt: pending.created_at, issued: false };
-  await assertMayRequest(db, userId, t.project_id, t.id);
   const message = data.message?.trim() ?? "";
 
   return db
     .transaction()
     .execute(async (trx): Promise<RequestResult> => {
-      // the template and its project, locked against a deletion or change in flight: one that
-      // commits first is seen here (a deleted template is refused), one that comes later waits for
-      // this request and then cancels it or revokes its key, so no request or key outlives them
-      const locked = await trx
-        .selectFrom("api_key_templates as t")
-        .innerJoin("projects as p", "p.id", "t.project_id")
-        .select("t.approval")
-        .where("t.id", "=", t.id)
-        .where("t.deleted_at", "is", null)
-        .where("p.deleted_at", "is", null)
-        .forShare()
-        .executeTakeFirst();
-      if (!locked) throw notFound("API key template");
-      const auto = locked.approval === "auto";
+      const t = await requestableTemplate(trx, principal, data.templateId);
+      const answers = checkAnswers(t.request_questions, data.answers);
+      const pending = await pendingRequest(trx, userId, t.id);
+      if (pending) return pending;
+      await assertMayRequest(trx, userId, t.project_id, t.id);
+      const auto = t.approval === "auto";
       if (auto && !keyring) throw new Error("requestKey: an auto-approving template needs the keyring");
       const now = new Date();
       const req = await trx
@@ -268,14 +268,8 @@ export async function requestKey(
     .catch(async (e) => {
       // a concurrent duplicate lost the race for the one-pending index: answer like the winner
       if (isUniqueViolation(e, "key_requests_one_pending")) {
-        const winner = await db
-          .selectFrom("key_requests")
-          .select(["id", "status", "created_at"])
-          .where("user_id", "=", userId)
-          .where("template_id", "=", t.id)
-          .where("status", "=", "pending")
-          .executeTakeFirstOrThrow();
-        return { id: winner.id, status: winner.status, createdAt: winner.created_at, issued: false };
+        const winner = await pendingRequest(db, userId, data.templateId);
+        if (winner) return winner;
       }
       // the template was deleted after it was read: as if it had never been there
       if (isForeignKeyViolation(e, "key_requests_template_id_fkey")) throw notFound("API key template");

@@ -211,7 +211,7 @@ describe("requests", () => {
     });
     const emailsBefore = (await queuedEmails(h)).length;
     await expectTrpcError(
-      deleteDuring(h, { table: "api_key_templates", id: t.id }, 'select "t"."approval"', () =>
+      deleteDuring(h, { table: "api_key_templates", id: t.id }, 'select "t"."id"', () =>
         user.client.apiKeys.request.mutate({ templateId: t.id }),
       ),
       "NOT_FOUND",
