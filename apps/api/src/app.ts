@@ -6,7 +6,7 @@ import { MAX_NODE_FILE_BYTES } from "@keyflow/schemas";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { clientIp, trpcCaller } from "./context";
+import { trpcCaller } from "./context";
 import { requireSameOrigin } from "./csrf";
 import type { AppDeps } from "./deps";
 import { logger } from "./logger";
@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps) {
           auth: deps.auth,
           config: deps.config,
           keyring: services.keyring,
-          ip: clientIp(c),
+          ip: services.clientIp(c),
           resHeaders: opts.resHeaders,
         };
       },

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { resolveAppUrl, resolveDatabaseUrl, resolveSecret } from "@keyflow/db";
+import proxyAddr from "proxy-addr";
 
 export interface Config {
   port: number;
@@ -11,6 +12,8 @@ export interface Config {
   /** The local SMTP capture is in use (no SMTP_URL). */
   smtpCapture: boolean;
   webDist: string;
+  /** Reverse proxies whose X-Forwarded-For names the client (KEYFLOW_TRUSTED_PROXIES); none by default. */
+  trustedProxies: string[];
 }
 
 export function isLocalUrl(url: string): boolean {
@@ -29,5 +32,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     devMailboxOpen: isLocalUrl(appUrl) || env.KEYFLOW_DEV === "1",
     smtpCapture: !env.SMTP_URL,
     webDist: path.resolve(import.meta.dirname, "../../web/dist"),
+    trustedProxies: parseTrustedProxies(env.KEYFLOW_TRUSTED_PROXIES),
   };
+}
+
+/**
+ * `KEYFLOW_TRUSTED_PROXIES`: addresses and CIDR ranges, or `loopback`, `linklocal`, `uniquelocal`,
+ * separated by commas. A value that is none of these stops the start with what is wrong.
+ */
+export function parseTrustedProxies(value: string | undefined): string[] {
+  const entries = (value ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
+  try {
+    proxyAddr.compile(entries);
+  } catch (err) {
+    throw new Error(
+      `KEYFLOW_TRUSTED_PROXIES: ${(err as Error).message} (expected IP addresses or CIDR ranges, or loopback, linklocal, uniquelocal, separated by commas)`,
+    );
+  }
+  return entries;
 }

@@ -1,13 +1,30 @@
+import type { IncomingMessage } from "node:http";
 import { accessTokens, anonymous, CoreError, type Principal, userPrincipal } from "@keyflow/core";
 import { ACCESS_TOKEN_PREFIX } from "@keyflow/schemas";
 import { TRPCError } from "@trpc/server";
 import type { Context as HonoContext } from "hono";
+import proxyAddr from "proxy-addr";
 import type { AppDeps } from "./deps";
 import { isDatabaseUnavailable, logOutage, UNAVAILABLE_MESSAGE } from "./rest/errors";
 
-export function clientIp(c: HonoContext): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? "unknown";
+/** The client's address of a request, for sign-in throttling, the invalid-key limiter and usage events. */
+type ClientIp = (c: HonoContext) => string;
+
+const incomingOf = (c: HonoContext) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+
+/**
+ * The TCP peer, or behind trusted proxies (`KEYFLOW_TRUSTED_PROXIES`) the address they forwarded:
+ * X-Forwarded-For read from the right, the first hop that is not a trusted proxy (Express's
+ * `trust proxy`, by the same library). What a client writes into the header itself is left of
+ * its proxy's entry, so it is never believed. "unknown" without a socket (`app.request` in tests).
+ */
+export function clientIpResolver(trustedProxies: readonly string[]): ClientIp {
+  if (trustedProxies.length === 0) return (c) => incomingOf(c)?.socket?.remoteAddress ?? "unknown";
+  const trusted = proxyAddr.compile([...trustedProxies]);
+  return (c) => {
+    const incoming = incomingOf(c);
+    return incoming?.socket ? proxyAddr(incoming, trusted) : "unknown";
+  };
 }
 
 /**

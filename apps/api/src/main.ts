@@ -7,7 +7,15 @@ import { createLucia } from "./auth/lucia";
 import { loadConfig } from "./config";
 import { logger } from "./logger";
 
-const config = loadConfig();
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (err) {
+    // a setting that cannot work is one line saying what is wrong, not a stack trace
+    logger.fatal({ err: (err as Error).message }, "API failed to start");
+    process.exit(1);
+  }
+})();
 if (config.smtpCapture && !config.devMailboxOpen)
   logger.warn("APP_URL is not localhost: the Dev mailbox shows each user only mail addressed to them");
 // waiting for a connection is bounded: while PostgreSQL is unreachable requests answer 503 at once

@@ -1,4 +1,5 @@
 import { Keyring } from "@keyflow/core";
+import { clientIpResolver } from "./context";
 import type { AppDeps } from "./deps";
 import { ChangeListener } from "./keys/changeListener";
 import { Meter } from "./keys/meter";
@@ -21,6 +22,8 @@ export function createServices(deps: AppDeps) {
   const lineageReader = new LineageCache(lineageReads, changes);
   return {
     keyring,
+    /** the client's address: the TCP peer, or what trusted proxies forwarded */
+    clientIp: clientIpResolver(deps.config.trustedProxies),
     verifier,
     usage,
     /** rate limits and quotas of keys, across API processes */

@@ -67,6 +67,7 @@ export async function createHarness() {
     devMailboxOpen: true,
     smtpCapture: true,
     webDist: "/nonexistent",
+    trustedProxies: [],
   };
   const auth = createLucia(database.pool, false);
   const app = createApp({ db: database.db, pool: database.pool, auth, config });

@@ -57,6 +57,7 @@ beforeAll(async () => {
     devMailboxOpen: true,
     smtpCapture: true,
     webDist: "/nonexistent",
+    trustedProxies: [],
   };
   app = createApp({ db: database.db, pool: database.pool, auth: createLucia(database.pool, false), config });
   server = await new Promise<ReturnType<typeof serve>>((resolve) => {

@@ -35,6 +35,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
     devMailboxOpen: true,
     smtpCapture: true,
     webDist: WEB_DIST,
+    trustedProxies: [],
     ...overrides,
   };
   const auth = createLucia(database.pool, false);

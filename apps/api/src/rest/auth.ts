@@ -4,7 +4,7 @@ import type { UsageOutcome } from "@keyflow/db";
 import { ACCESS_TOKEN_PREFIX } from "@keyflow/schemas";
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes, routePath } from "hono/route";
-import { clientIp, sessionPrincipal } from "../context";
+import { sessionPrincipal } from "../context";
 import type { AppDeps } from "../deps";
 import type { Services } from "../services";
 import type { RestEnv } from "./env";
@@ -47,7 +47,10 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
     }
 
     const started = performance.now();
-    const ip = clientIp(c);
+    const ip = services.clientIp(c);
+    // one usage event of this request (buffered, see UsageRecorder)
+    const record = (key: apiKeys.VerifiedKey, status: number) =>
+      services.usage.record(usageEvent(c, key, status, started, ip));
     // junk tokens from one address are limited so they cannot each cost a lookup; a real key from
     // that address is still verified (the verifier knows real keys without a lookup per token)
     const ipState = services.invalidKeyLimiter.peek(ip, INVALID_KEYS_PER_MINUTE);
@@ -73,10 +76,10 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
       const refusal = "refusal" in verification ? verification.refusal : "revoked";
       // a suspended key is known and paused, not unauthenticated: 403 with the owner's reason
       if (refusal === "suspended" && verification.key) {
-        recordUsage(services, c, verification.key, 403, started);
+        record(verification.key, 403);
         return c.json({ detail: `API key suspended: ${verification.key.suspendReason ?? ""}` }, 403);
       }
-      if (verification.key) recordUsage(services, c, verification.key, 401, started);
+      if (verification.key) record(verification.key, 401);
       // a revoked, expired or rolled key is a real one: it is told so, never throttled as junk
       return refuse(REFUSALS[refusal], refusal === "malformed" || refusal === "unknown");
     }
@@ -93,7 +96,7 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
       c.header("X-RateLimit-Reset", String(rate.resetAt));
       if (!rate.allowed) {
         c.header("Retry-After", String(rate.retryAfterS));
-        recordUsage(services, c, key, 429, started);
+        record(key, 429);
         return c.json({ detail: `Rate limit of ${rate.limit} requests per minute exceeded` }, 429);
       }
     }
@@ -110,10 +113,10 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
       );
       if (!quota.allowed) {
         if (quota.unavailable) {
-          recordUsage(services, c, key, 503, started);
+          record(key, 503);
           return c.json({ detail: "The key's quota cannot be checked right now; try again shortly" }, 503);
         }
-        recordUsage(services, c, key, 429, started);
+        record(key, 429);
         return c.json({ detail: quotaUsedUp(key.quota, quota.limit, quota.renewsAt) }, 429);
       }
     }
@@ -126,7 +129,7 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
     let committed = false;
     c.set("usageInTransaction", (status) => {
       committed = true;
-      return usageEvent(c, key, status, started);
+      return usageEvent(c, key, status, started, ip);
     });
     try {
       await next();
@@ -135,7 +138,7 @@ export function restAuth(deps: AppDeps, services: Services): MiddlewareHandler<R
       services.meter.settle(key, c.res.status);
     }
     // a write whose transaction failed answered an error: that one is buffered like any other
-    if (!committed || c.res.status >= 400) recordUsage(services, c, key, c.res.status, started);
+    if (!committed || c.res.status >= 400) record(key, c.res.status);
   };
 }
 
@@ -148,34 +151,19 @@ function routeTemplate(c: Context<RestEnv>): string {
   return matchedRoutes(c).find((r) => r.method !== "ALL")?.path ?? routePath(c);
 }
 
-/** The caller's address for its usage event (SPEC §13): the socket's peer, as PostgreSQL's inet takes it. */
-function sourceIp(c: Context<RestEnv>): string | null {
-  const ip = clientIp(c);
-  return isIP(ip) ? ip : null;
-}
-
 /** The 429 of a used-up quota, with when it renews (SPEC §13). */
 function quotaUsedUp(quota: NonNullable<apiKeys.VerifiedKey["quota"]>, limit: number, renewsAt: Date | null) {
   const renews = renewsAt ? `; renews at ${renewsAt.toISOString()}` : "";
   return `Quota of ${limit} requests ${metering.periodWords(quota.period)} used up${renews}`;
 }
 
-/** One usage event of a key request (buffered, see UsageRecorder). */
-function recordUsage(
-  services: Services,
-  c: Context<RestEnv>,
-  key: apiKeys.VerifiedKey,
-  status: number,
-  started: number,
-) {
-  services.usage.record(usageEvent(c, key, status, started));
-}
-
+/** A key request's usage event; `ip` is the client's address (SPEC §13), kept when PostgreSQL's inet takes it. */
 function usageEvent(
   c: Context<RestEnv>,
   key: apiKeys.VerifiedKey,
   status: number,
   started: number,
+  ip: string,
 ): usage.UsageEvent {
   return {
     keyId: key.keyId,
@@ -186,6 +174,6 @@ function usageEvent(
     outcome: outcomeOf(status),
     durationMs: performance.now() - started,
     price: key.pricePerRequest,
-    ip: sourceIp(c),
+    ip: isIP(ip) ? ip : null,
   };
 }
