@@ -11,14 +11,7 @@ import type { z } from "zod";
 import { loadAccess, resolveAccess } from "../access";
 import { recordAudit } from "../audit";
 import type { Keyring } from "../crypto";
-import {
-  badRequest,
-  conflict,
-  isForeignKeyViolation,
-  isUniqueViolation,
-  notFound,
-  tooManyRequests,
-} from "../errors";
+import { badRequest, conflict, isUniqueViolation, notFound, tooManyRequests } from "../errors";
 import { enqueueEmail, enqueueEmailToUser } from "../mail";
 import { type Principal, requireUser } from "../principal";
 import { parse } from "../validate";
@@ -158,12 +151,6 @@ export interface RequestResult {
   keyId?: number;
 }
 
-/**
- * Asks for a key. A second request while one is pending returns the pending one. A template with
- * `approval: "auto"` approves the request and issues the key in the same transaction (SPEC §12):
- * the request row is approved by the system, the requester gets `key_approved` and the managers
- * `key_auto_issued` instead of `key_requested`.
- */
 /** The user's pending request for the template, as requestKey answers it. */
 async function pendingRequest(
   db: Db,
@@ -180,6 +167,12 @@ async function pendingRequest(
   return r && { id: r.id, status: r.status, createdAt: r.created_at, issued: false };
 }
 
+/**
+ * Asks for a key. A second request while one is pending returns the pending one. A template with
+ * `approval: "auto"` approves the request and issues the key in the same transaction (SPEC §12):
+ * the request row is approved by the system, the requester gets `key_approved` and the managers
+ * `key_auto_issued` instead of `key_requested`.
+ */
 export async function requestKey(
   db: Db,
   principal: Principal,
@@ -271,8 +264,6 @@ export async function requestKey(
         const winner = await pendingRequest(db, userId, data.templateId);
         if (winner) return winner;
       }
-      // the template was deleted after it was read: as if it had never been there
-      if (isForeignKeyViolation(e, "key_requests_template_id_fkey")) throw notFound("API key template");
       throw e;
     });
 }
