@@ -4,13 +4,15 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { trpcServer } from "@hono/trpc-server";
 import { MAX_NODE_FILE_BYTES } from "@keyflow/schemas";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import { trpcCaller } from "./context";
 import { requireSameOrigin } from "./csrf";
 import type { AppDeps } from "./deps";
 import { logger } from "./logger";
 import { createRestApi } from "./rest";
+import { detail, restErrorHandler } from "./rest/errors";
 import { createServices } from "./services";
 import { appRouter } from "./trpc/router";
 
@@ -26,9 +28,13 @@ export function createApp(deps: AppDeps) {
   const sameOrigin = requireSameOrigin(deps.config.appUrl);
 
   app.get("/healthz", (c) => c.json({ ok: true }));
-  app.notFound((c) =>
-    c.req.path.startsWith("/api/") ? c.json({ detail: "Not found" }, 404) : c.text("Not found", 404),
-  );
+  // errors and unknown paths are answered here for the whole app, the REST API's as `{"detail": …}`:
+  // a mounted sub-app with an error handler of its own makes Hono wrap each of its middlewares and
+  // handlers in two more async functions (measured: the key read (b) 32 100 → 36 200 req/s
+  // and search (e) 15 900 → 17 700 without them)
+  const isRest = (c: Context) => c.req.path.startsWith("/api/");
+  app.onError((err, c) => (isRest(c) ? restErrorHandler(err, c) : plainErrorHandler(err, c)));
+  app.notFound((c) => (isRest(c) ? detail(c, 404, "Not found") : c.text("Not found", 404)));
 
   app.use("/trpc/*", sameOrigin);
   app.use(
@@ -90,4 +96,11 @@ export function createApp(deps: AppDeps) {
   }
   // close() flushes buffered usage and ends the key cache's LISTEN connection
   return Object.assign(app, { services, close: () => services.close() });
+}
+
+/** Hono's own error answer outside the REST API (tRPC answers its errors itself), logged with pino. */
+function plainErrorHandler(err: Error, c: Context) {
+  if (err instanceof HTTPException) return err.getResponse();
+  logger.error({ err, path: c.req.path, method: c.req.method }, "request failed");
+  return c.text("Internal Server Error", 500);
 }

@@ -5,7 +5,7 @@ import type { AppDeps } from "../deps";
 import type { Services } from "../services";
 import { restAuth } from "./auth";
 import { serveDocs } from "./docs";
-import { detail, restErrorHandler } from "./errors";
+import { detail } from "./errors";
 import { MAX_JSON_BYTES } from "./jsonBody";
 import { restRouter } from "./router";
 import { dataLayerRoutes } from "./routes/dataLayers";
@@ -31,12 +31,13 @@ function limitBody(maxSize: number, onError: (c: Context) => Response): Middlewa
   };
 }
 
-/** The public REST data plane at /api (SPEC §5), compatible with the RnDFlow Python client. */
+/**
+ * The public REST data plane at /api (SPEC §5), compatible with the RnDFlow Python client. Its
+ * errors and unknown paths are answered by the app's handlers (`restErrorHandler`, in app.ts).
+ */
 export function createRestApi(deps: AppDeps, services: Services) {
   // the base path is part of the routes, so the generated document lists /api/… paths
   const api = restRouter().basePath("/api");
-  api.onError(restErrorHandler);
-  api.notFound((c) => detail(c, 404, "Not found"));
   serveDocs(api);
   // refuse oversized bodies while they stream in, before anything reads them
   api.use(
