@@ -66,22 +66,34 @@ export async function loadAccess(
   /** What to call missing when the project is invisible: the object the caller asked for ("Node"). */
   what = "Project",
 ): Promise<Access> {
-  const access = await resolveAccess(db, principal, projectId);
+  return viewable(principal, await resolveAccess(db, principal, projectId), what);
+}
+
+/** The access when it lets the caller view the project, else what loadAccess throws. */
+export function viewable(principal: Principal, access: Access | null, what = "Project"): Access {
   if (!access?.has("project_view")) {
     throw principal.kind === "anonymous" ? unauthorized() : notFound(what);
   }
   return access;
 }
 
+/**
+ * An API key's access from the grants the API cached with it, without a query (null: the key is of
+ * another project); undefined when the caller is no key or its grants are not cached.
+ */
+export function keyAccessFromMemory(principal: Principal, projectId: number): Access | null | undefined {
+  if (principal.kind !== "apiKey") return undefined;
+  if (principal.projectId !== projectId) return null;
+  const g = principal.grants;
+  return g ? new Access(principal, projectId, g.project, g.nodes, g.isMember) : undefined;
+}
+
 /** The caller's access to an existing project, even without `project_view`; null when there is no such project. */
 export async function resolveAccess(db: Db, principal: Principal, projectId: number): Promise<Access | null> {
+  const fromMemory = keyAccessFromMemory(principal, projectId);
+  if (fromMemory !== undefined) return fromMemory;
   const userId = principal.kind === "user" ? principal.userId : null;
   const keyRoleId = principal.kind === "apiKey" ? principal.roleId : null;
-  if (principal.kind === "apiKey" && principal.projectId !== projectId) return null;
-  if (principal.kind === "apiKey" && principal.grants) {
-    const g = principal.grants;
-    return new Access(principal, projectId, g.project, g.nodes, g.isMember);
-  }
 
   const rows = await sql<RoleRow & { member: boolean; project_exists: boolean }>`
     select r.id, r.is_public, r.permissions,

@@ -41,6 +41,8 @@ export interface DataPlaneFacts {
       }
     | undefined
   >;
+  /** The data layer when it is in memory now (no promise), else undefined: then ask `layer`. */
+  layerInMemory?(dataLayerId: number): Awaited<ReturnType<DataPlaneFacts["layer"]>>;
 }
 
 /** A principal's effective permissions in one project, as computed by `resolveAccess`. */

